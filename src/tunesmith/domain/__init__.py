@@ -1,0 +1,1 @@
+"""Canonical spec models, validation rules and the friendly snake_case form."""

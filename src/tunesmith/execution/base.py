@@ -1,0 +1,106 @@
+"""The executor contract: run one training job, stream what it prints, report how it ended.
+
+Executors know nothing of strategies or the store. The orchestrator builds a
+:class:`TrainingJobRequest`, calls :meth:`Executor.launch` with a *sink*, and receives
+:class:`JobEvent` objects on that sink from the executor's own threads as they happen (no polling
+interval): each log line as it is written, then exactly one :class:`JobExited`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+
+@dataclass(frozen=True)
+class ChannelSpec:
+    """One input channel, already resolved to an absolute local path."""
+
+    name: str
+    source_path: Path
+    content_type: str | None = None
+    input_mode: str = "File"
+    compression_type: str = "None"
+    record_wrapper_type: str = "None"
+    distribution_type: str = "FullyReplicated"
+
+
+@dataclass(frozen=True)
+class TrainingJobRequest:
+    """Everything needed to run one training job, with no reference to the tuning spec.
+
+    Exactly one of (``program``, ``submit_directory``) script mode or ``entrypoint`` is set.
+    """
+
+    training_job_name: str
+    tuning_job_name: str
+    job_dir: Path  # the job's own root, standing in for /opt/ml
+    hyperparameters: dict[str, str]  # static + tuned + _tuning_objective_metric, all strings
+    max_runtime_seconds: int
+    program: str | None = None  # script mode: sagemaker_program
+    submit_directory: Path | None = None  # script mode: sagemaker_submit_directory
+    entrypoint: list[str] | None = None  # bring-your-own command: ContainerEntrypoint
+    arguments: list[str] | None = None  # ContainerArguments
+    channels: list[ChannelSpec] = field(default_factory=list)
+    environment: dict[str, str] = field(default_factory=dict)
+    instance_type: str = "local"
+    instance_count: int = 1
+    checkpoint_local_path: Path | None = None
+    attempt: int = 1
+
+
+@dataclass(frozen=True)
+class LogLine:
+    training_job_name: str
+    stream: Literal["stdout", "stderr"]
+    text: str  # one decoded line without its terminator (invalid UTF-8 replaced), maybe truncated
+    time: float  # time.time() when the line was read
+
+
+@dataclass(frozen=True)
+class JobStarted:
+    training_job_name: str
+    time: float
+    pid: int | None
+
+
+@dataclass(frozen=True)
+class JobExited:
+    """How the process ended. The orchestrator maps this to SageMaker statuses."""
+
+    training_job_name: str
+    time: float
+    exit_code: int | None  # None when killed by a signal or never started
+    signal: int | None = None  # the signal that ended it, if any
+    stop_requested: bool = False  # we asked it to stop (stop() or the tuning job stopping)
+    timed_out: bool = False  # MaxRuntimeInSeconds was exceeded and we stopped it
+    failure_text: str | None = None  # first 1024 characters of output/failure, if written
+    launch_error: str | None = None  # the process could not be started (client error)
+    internal_error: str | None = None  # the executor lost the job (retryable)
+    stderr_tail: str = ""  # the last lines of stderr, for a FailureReason
+
+
+JobEvent = LogLine | JobStarted | JobExited
+EventSink = Callable[[JobEvent], None]
+
+
+class JobHandle(Protocol):
+    training_job_name: str
+
+
+class Executor(Protocol):
+    """Runs training jobs. Implementations: local processes, Ray, a simulated clock."""
+
+    def launch(self, request: TrainingJobRequest, sink: EventSink) -> JobHandle:
+        """Start the job and return at once; events arrive on ``sink`` from other threads."""
+        ...
+
+    def stop(self, handle: JobHandle) -> None:
+        """Ask the job to stop: SIGTERM, then SIGKILL after the grace period."""
+        ...
+
+    def close(self) -> None:
+        """Release resources; jobs still running are stopped."""
+        ...
