@@ -3,15 +3,23 @@
 
 These models check shape, types and per-field limits (as botocore's parameter validation and the
 service's field constraints do). Rules that span several fields live in :mod:`rules`, so each
-broken rule can name its own field path. Fields parse and dump under SageMaker's PascalCase names, so a request pasted from
-boto3 code parses as is; Python code reads them in snake_case.
+broken rule can name its own field path. Fields parse and dump under SageMaker's PascalCase
+names, so a request pasted from boto3 code parses as is; Python code reads them in snake_case.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+)
 
 from tunesmith.domain.enums import (
     EarlyStoppingType,
@@ -50,9 +58,7 @@ class SpecModel(BaseModel):
     """Base: SageMaker's PascalCase names on the wire, snake_case attributes in Python, and
     unknown fields are errors (a typo must not be silently ignored)."""
 
-    model_config = ConfigDict(
-        extra="forbid", alias_generator=pascal_alias, populate_by_name=True
-    )
+    model_config = ConfigDict(extra="forbid", alias_generator=pascal_alias, populate_by_name=True)
 
 
 # ---------------------------------------------------------------- tuning-job config
@@ -62,7 +68,9 @@ class HyperParameterTuningJobObjective(SpecModel):
 
 
 class ResourceLimits(SpecModel):
-    max_number_of_training_jobs: Annotated[StrictInt, Field(ge=1, le=MAX_TRAINING_JOBS)] | None = None
+    max_number_of_training_jobs: Annotated[StrictInt, Field(ge=1, le=MAX_TRAINING_JOBS)] | None = (
+        None
+    )
     max_parallel_training_jobs: Annotated[StrictInt, Field(ge=1, le=MAX_TRAINING_JOBS)]
     max_runtime_in_seconds: Annotated[StrictInt, Field(ge=120, le=15_768_000)] | None = None
 
@@ -339,13 +347,13 @@ class TuningJobSpec(SpecModel):
 
     @property
     def objective(self) -> HyperParameterTuningJobObjective:
-        objective = self.hyper_parameter_tuning_job_config.HyperParameterTuningJobObjective
+        objective = self.hyper_parameter_tuning_job_config.hyper_parameter_tuning_job_objective
         assert objective is not None  # guaranteed by rules.validate_spec
         return objective
 
     @property
     def ranges(self) -> ParameterRanges:
-        return self.hyper_parameter_tuning_job_config.ParameterRanges or ParameterRanges()
+        return self.hyper_parameter_tuning_job_config.parameter_ranges or ParameterRanges()
 
     def to_request(self) -> dict[str, object]:
         """The JSON-ready request, without unset optional fields (what `describe` echoes)."""

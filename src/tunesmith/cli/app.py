@@ -1,0 +1,250 @@
+"""The ``tunesmith`` command line: tune, list, describe, leaderboard, logs, stop."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from tunesmith.cli import render
+from tunesmith.cli.progress_view import ProgressView
+from tunesmith.domain.enums import TuningJobStatus
+from tunesmith.domain.parse import load_document
+from tunesmith.errors import SpecValidationError, TunesmithError
+from tunesmith.orchestrator.controller import TuningJobController
+from tunesmith.orchestrator.service import TuningService
+
+app = typer.Typer(
+    name="tunesmith",
+    help=(
+        "Hyperparameter tuning jobs the SageMaker way, on your own machine.\n\n"
+        "State (store, logs, artifacts) lives in $TUNESMITH_HOME (default ./.tunesmith)."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+console = Console()
+if not console.is_terminal:  # logs and CI: wide enough for the leaderboard
+    console = Console(width=max(console.width, 160))
+err_console = Console(stderr=True)
+
+EXIT_FAILED = 1
+EXIT_STOPPED = 2
+EXIT_INVALID = 3
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@contextmanager
+def _service() -> Iterator[TuningService]:
+    service = TuningService()
+    try:
+        yield service
+    except SpecValidationError as exc:
+        err_console.print(f"[bold red]Invalid spec[/]: {len(exc.problems)} problem(s)")
+        for problem in exc.problems:
+            err_console.print(f"  - {problem.render()}", markup=False, highlight=False)
+        err_console.print("Nothing was created.")
+        raise typer.Exit(EXIT_INVALID) from None
+    except TunesmithError as exc:
+        err_console.print(f"[bold red]Error[/]: {exc}", highlight=False)
+        raise typer.Exit(EXIT_FAILED) from None
+    finally:
+        service.close()
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  tunesmith tune examples/quickstart/tuning.yaml\n\n"
+        "  tunesmith tune request.json --name my-run-2\n\n"
+        "  tunesmith tune spec.yaml --validate-only"
+    )
+)
+def tune(
+    spec: Annotated[
+        Path, typer.Argument(help="Spec file: PascalCase request or snake_case form, YAML or JSON.")
+    ],
+    name: Annotated[
+        str | None, typer.Option("--name", "-n", help="Tuning job name (overrides the spec).")
+    ] = None,
+    validate_only: Annotated[
+        bool, typer.Option("--validate-only", help="Check the spec and exit; create nothing.")
+    ] = False,
+) -> None:
+    """Validate SPEC, create the tuning job and run it to the end with live progress.
+
+    Blocks until the tuning job ends. Exit status: 0 Completed, 1 Failed, 2 Stopped,
+    3 invalid spec. Ctrl-C stops the running training jobs cleanly (twice: at once).
+    """
+    with _service() as service:
+        try:
+            text = spec.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise TunesmithError(f"Cannot read spec file {spec}: {exc.strerror}") from None
+        document = load_document(text, source=str(spec))
+        job_spec = service.validate(document, base_dir=spec.resolve().parent, name=name)
+        if validate_only:
+            console.print(
+                f"[green]Valid[/]: tuning job '{job_spec.hyper_parameter_tuning_job_name}'"
+            )
+            return
+        record = service.create(job_spec)
+        console.print(
+            f"Created tuning job [bold]{record.name}[/] "
+            f"({job_spec.hyper_parameter_tuning_job_config.strategy.value}, "
+            f"objective {record.objective_type.value} {record.objective_metric})"
+        )
+        view = ProgressView(console)
+        controller_box: list[TuningJobController] = []
+        with _interrupts(controller_box), view:
+            final = service.run(
+                record.name, on_progress=view.update, on_controller=controller_box.append
+            )
+        console.print(render.leaderboard_table(service, record.name, top=10))
+        _finish_message(final.status, final.failure_reason, service.describe(record.name))
+
+
+def _finish_message(status: TuningJobStatus, reason: str | None, description: dict) -> None:
+    best = description.get("BestTrainingJob")
+    if best:
+        metric = best.get("FinalHyperParameterTuningJobObjectiveMetric", {})
+        console.print(
+            f"Best training job: [bold]{best['TrainingJobName']}[/] "
+            f"{metric.get('MetricName')}={metric.get('Value')}"
+        )
+    if status == TuningJobStatus.COMPLETED:
+        console.print(f"[green]Tuning job {status.value}[/]")
+        return
+    if status == TuningJobStatus.FAILED:
+        err_console.print(f"[bold red]Tuning job Failed[/]: {reason}", highlight=False)
+        raise typer.Exit(EXIT_FAILED)
+    err_console.print(f"[yellow]Tuning job {status.value}[/]")
+    raise typer.Exit(EXIT_STOPPED)
+
+
+@contextmanager
+def _interrupts(controller_box: list[TuningJobController]) -> Iterator[None]:
+    """First Ctrl-C: stop the training jobs cleanly. Second: interrupt at once."""
+    presses = 0
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        nonlocal presses
+        presses += 1
+        if presses == 1 and controller_box:
+            err_console.print("\nStopping the running training jobs (Ctrl-C again to abort)...")
+            controller_box[0].request_stop("Stopped by Ctrl-C")
+            return
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@app.command("list")
+def list_jobs() -> None:
+    """List tuning jobs, newest first.
+
+    Example: tunesmith list
+    """
+    with _service() as service:
+        console.print(render.tuning_jobs_table(service))
+
+
+@app.command()
+def describe(
+    name: Annotated[str, typer.Argument(help="Tuning job name.")],
+) -> None:
+    """Print DescribeHyperParameterTuningJob's response for NAME as JSON.
+
+    Example: tunesmith describe quickstart
+    """
+    with _service() as service:
+        print(json.dumps(service.describe(name), indent=2))
+
+
+@app.command()
+def leaderboard(
+    name: Annotated[str, typer.Argument(help="Tuning job name.")],
+    top: Annotated[int | None, typer.Option("--top", help="Show only the best N jobs.")] = None,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table, csv or json.")
+    ] = OutputFormat.table,
+) -> None:
+    """Every training job of NAME ranked by its final objective, best first.
+
+    json prints a list of HyperParameterTrainingJobSummary objects.
+
+    Examples: tunesmith leaderboard quickstart --top 5;
+    tunesmith leaderboard quickstart --format json
+    """
+    with _service() as service:
+        if output == OutputFormat.json:
+            print(json.dumps(service.leaderboard(name, top=top), indent=2))
+        elif output == OutputFormat.csv:
+            render.leaderboard_csv(service, name, top, sys.stdout)
+        else:
+            console.print(render.leaderboard_table(service, name, top=top))
+
+
+@app.command()
+def logs(
+    name: Annotated[str, typer.Argument(help="Tuning job name.")],
+    job: Annotated[
+        str | None,
+        typer.Argument(help="Training job: full name, ordinal (3) or unique prefix."),
+    ] = None,
+) -> None:
+    """Print the log of one training job, or of every training job of NAME.
+
+    Examples: tunesmith logs quickstart 3; tunesmith logs quickstart quickstart-003-1a2b3c4d
+    """
+    with _service() as service:
+        records = [service.training_job(name, job)] if job else service.training_jobs(name)
+        for record in records:
+            if not job:
+                console.print(f"[bold]==> {record.name} ({record.status.value}) <==[/]")
+            path = Path(record.log_path or "")
+            if path.is_file():
+                sys.stdout.write(path.read_bytes().decode("utf-8", errors="replace"))
+                sys.stdout.flush()
+            else:
+                err_console.print(f"(no log yet at {path})")
+
+
+@app.command()
+def stop(
+    name: Annotated[str, typer.Argument(help="Tuning job name.")],
+) -> None:
+    """Stop NAME: its running training jobs get SIGTERM (SIGKILL after the grace period).
+
+    Example: tunesmith stop quickstart
+    """
+    with _service() as service:
+        record = service.stop(name)
+        console.print(f"Tuning job {record.name}: {record.status.value}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

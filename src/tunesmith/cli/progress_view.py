@@ -1,0 +1,59 @@
+"""Live progress of a tuning job: a Rich live panel on a terminal, plain lines otherwise."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.progress_bar import ProgressBar
+from rich.text import Text
+
+from tunesmith.orchestrator.progress import Progress
+
+STALL_JOBS = 10  # warn when this many finished jobs in a row did not improve the best
+
+
+class ProgressView:
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self._live: Live | None = None
+        self._last_line: str | None = None
+
+    def __enter__(self) -> ProgressView:
+        if self.console.is_terminal:
+            self._live = Live(console=self.console, refresh_per_second=8, transient=False)
+            self._live.__enter__()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._live is not None:
+            self._live.__exit__(exc_type, exc, tb)
+
+    def update(self, progress: Progress) -> None:
+        line = self._summary(progress)
+        if self._live is not None:
+            bar = ProgressBar(
+                total=max(progress.max_jobs, 1), completed=progress.finished, width=40
+            )
+            self._live.update(Group(bar, Text(line)))
+        elif line != self._last_line and not line.startswith("[InProgress] 0/"):
+            self.console.print(line, highlight=False)
+        self._last_line = line
+
+    @staticmethod
+    def _summary(p: Progress) -> str:
+        best = "-" if p.best_value is None else f"{p.best_value:.6g} ({p.best_job})"
+        text = (
+            f"[{p.status.value}] {p.finished}/{p.max_jobs} done, {p.running} running, "
+            f"{p.completed} completed, {p.stopped} stopped, {p.failed} failed | "
+            f"best {p.objective_name}: {best}"
+        )
+        if p.best_value is not None and p.jobs_since_improvement >= STALL_JOBS:
+            text += f" | no improvement in the last {p.jobs_since_improvement} jobs"
+        return text

@@ -1,0 +1,407 @@
+"""The controller: drives one tuning job from the store's state to a terminal status.
+
+One thread owns all decisions. Executors push events (log lines, exits) onto a queue from their
+own threads; the loop reacts to each as soon as it arrives, writes what it learned to the store,
+then launches more jobs while the budget allows. Trial state lives only in the store, so the
+strategy's history is rebuilt from it and a later controller can pick the job up.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from tunesmith.domain.enums import (
+    FailureKind,
+    ObjectiveStatus,
+    ObjectiveType,
+    SecondaryStatus,
+    TrainingJobStatus,
+    TuningJobStatus,
+)
+from tunesmith.domain.spec import TuningJobSpec
+from tunesmith.errors import ResourceInUseError, TunesmithError
+from tunesmith.execution.base import Executor, JobEvent, JobExited, JobHandle, JobStarted, LogLine
+from tunesmith.metrics import MetricParser
+from tunesmith.orchestrator.naming import training_job_name
+from tunesmith.orchestrator.objective import ObjectiveTracker
+from tunesmith.orchestrator.outcome import decide_outcome
+from tunesmith.orchestrator.progress import Progress
+from tunesmith.orchestrator.requests import all_hyperparameters, build_request
+from tunesmith.orchestrator.strategy_factory import make_strategy
+from tunesmith.settings import Settings
+from tunesmith.space import SearchSpace
+from tunesmith.store import MetricEventRecord, Store, TrainingJobRecord
+from tunesmith.strategies.base import Trial, TrialState
+
+FAIL_FAST_JOBS = 5
+FAIL_FAST_REASON = (
+    "No training job succeeded after 5 attempts. Please take a look at the training job "
+    "failures to get more details."
+)
+LEASE_TTL_SECONDS = 30.0
+WAKE_INTERVAL_SECONDS = 0.5
+_WAKE = object()
+
+
+@dataclass
+class _RunningJob:
+    name: str
+    handle: JobHandle | None
+    tracker: ObjectiveTracker
+    attempt: int
+    started: float | None = None
+    stop_reason: str | None = None
+    metrics: list[MetricEventRecord] = field(default_factory=list)
+
+
+def _utc(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+class TuningJobController:
+    """Runs the tuning job ``name`` (already created in the store) until it ends."""
+
+    def __init__(
+        self,
+        store: Store,
+        executor: Executor,
+        settings: Settings,
+        name: str,
+        on_progress: Callable[[Progress], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.executor = executor
+        self.settings = settings
+        self.name = name
+        self.on_progress = on_progress
+        record = store.get_tuning_job(name)
+        self.spec = TuningJobSpec.model_validate(record.spec)
+        self.creation_time = record.creation_time
+        self.space = SearchSpace.from_ranges(self.spec.ranges)
+        self.strategy = make_strategy(self.spec, self.space)
+        definitions = self.spec.definition.algorithm_specification.metric_definitions
+        self.parser = MetricParser([(d.name, d.regex) for d in definitions])
+        config = self.spec.hyper_parameter_tuning_job_config
+        self.objective_name = self.spec.objective.metric_name
+        self.maximize = self.spec.objective.type == ObjectiveType.MAXIMIZE
+        self.max_parallel = config.resource_limits.max_parallel_training_jobs
+        self.max_jobs = config.resource_limits.max_number_of_training_jobs or self.space.grid_size()
+        self.max_runtime = config.resource_limits.max_runtime_in_seconds
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self._events: queue.SimpleQueue[JobEvent | object] = queue.SimpleQueue()
+        self._running: dict[str, _RunningJob] = {}
+        self._stop_requested_locally: str | None = None
+        self._stopping_reason: str | None = None
+        self._final_status = TuningJobStatus.STOPPED
+        self._failure_reason: str | None = None
+        self._exhausted = False
+        self._last_store_check = 0.0
+        self._last_lease_renewal = 0.0
+
+    # ------------------------------------------------------------------ public
+    def request_stop(self, reason: str = "Stopped on request") -> None:
+        """Thread-safe: stop every running job and end the tuning job as Stopped."""
+        self._stop_requested_locally = reason
+        self._events.put(_WAKE)
+
+    def run(self) -> None:
+        record = self.store.get_tuning_job(self.name)
+        if record.status.is_terminal:
+            raise TunesmithError(
+                f"Tuning job '{self.name}' already ended ({record.status.value}); "
+                "create a new tuning job to tune again"
+            )
+        if not self.store.acquire_lease(self.name, self.owner, LEASE_TTL_SECONDS):
+            raise ResourceInUseError(
+                f"Tuning job '{self.name}' is being run by another controller "
+                f"({self.store.get_tuning_job(self.name).lease_owner})"
+            )
+        try:
+            self._mark_orphans_failed()
+            self._loop()
+        except BaseException:
+            self._abort_running()
+            raise
+        finally:
+            self.store.release_lease(self.name, self.owner)
+
+    # ------------------------------------------------------------------ the loop
+    def _loop(self) -> None:
+        self._emit_progress()
+        while True:
+            self._check_stop_sources()
+            if self._stopping_reason is None:
+                self._launch_more()
+            if not self._running:
+                if self._stopping_reason is not None:
+                    self._finish(self._final_status, self._failure_reason)
+                    return
+                if self._launched_count() >= self.max_jobs or self._exhausted:
+                    self._finish(TuningJobStatus.COMPLETED, None)
+                    return
+            self._drain_events()
+
+    def _check_stop_sources(self) -> None:
+        now = time.monotonic()
+        if now - self._last_lease_renewal > LEASE_TTL_SECONDS / 3:
+            self.store.renew_lease(self.name, self.owner, LEASE_TTL_SECONDS)
+            self._last_lease_renewal = now
+        if self._stopping_reason is not None:
+            return
+        if self._stop_requested_locally is not None:
+            self._begin_stop(self._stop_requested_locally, TuningJobStatus.STOPPED)
+            return
+        if self.max_runtime is not None:
+            elapsed = (datetime.now(UTC) - self.creation_time).total_seconds()
+            if elapsed >= self.max_runtime:
+                self._begin_stop(
+                    f"The tuning job reached ResourceLimits.MaxRuntimeInSeconds "
+                    f"({self.max_runtime} s)",
+                    TuningJobStatus.COMPLETED,
+                )
+                return
+        if now - self._last_store_check >= WAKE_INTERVAL_SECONDS:
+            self._last_store_check = now
+            if self.store.get_tuning_job(self.name).stop_requested:
+                self._begin_stop("Stopped on request (tunesmith stop)", TuningJobStatus.STOPPED)
+
+    def _begin_stop(
+        self, reason: str, final: TuningJobStatus, failure_reason: str | None = None
+    ) -> None:
+        self._stopping_reason = reason
+        self._final_status = final
+        self._failure_reason = failure_reason
+        if final == TuningJobStatus.STOPPED:
+            self.store.update_tuning_job(self.name, status=TuningJobStatus.STOPPING)
+        for job in self._running.values():
+            self._stop_job(job, reason)
+
+    def _stop_job(self, job: _RunningJob, reason: str) -> None:
+        if job.stop_reason is None:
+            job.stop_reason = reason
+            self.store.update_training_job(
+                job.name,
+                status=TrainingJobStatus.STOPPING,
+                secondary_status=SecondaryStatus.STOPPING,
+            )
+            if job.handle is not None:
+                self.executor.stop(job.handle)
+
+    # ------------------------------------------------------------------ launching
+    def _launched_count(self) -> int:
+        return len(self.store.list_training_jobs(self.name))
+
+    def _launch_more(self) -> None:
+        records = self.store.list_training_jobs(self.name)
+        room = min(self.max_parallel - len(self._running), self.max_jobs - len(records))
+        if room <= 0 or self._exhausted:
+            return
+        configs = self.strategy.suggest(room, self._history(records))
+        if len(configs) < room:
+            self._exhausted = True
+        for config in configs:
+            self._launch(self.space.format(config))
+        if configs:
+            self._emit_progress()
+
+    def _history(self, records: list[TrainingJobRecord]) -> list[Trial]:
+        trials = []
+        for record in records:
+            config = self.space.parse(record.tuned_hyperparameters)
+            if not record.status.is_terminal:
+                trials.append(Trial(config, TrialState.PENDING))
+            elif record.objective_status == ObjectiveStatus.SUCCEEDED:
+                trials.append(Trial(config, TrialState.COMPLETED, record.final_objective_value))
+            else:
+                trials.append(Trial(config, TrialState.FAILED))
+        return trials
+
+    def _launch(self, tuned: dict[str, str]) -> None:
+        ordinal = self.store.allocate_training_job_ordinal(self.name)
+        name = training_job_name(self.name, ordinal)
+        job_dir = self.settings.jobs_dir / self.name / name
+        hyperparameters = all_hyperparameters(self.spec, tuned)
+        self.store.create_training_job(
+            TrainingJobRecord(
+                name=name,
+                tuning_job_name=self.name,
+                ordinal=ordinal,
+                tuned_hyperparameters=tuned,
+                hyperparameters=hyperparameters,
+                job_dir=str(job_dir),
+                log_path=str(job_dir / "logs" / "training.log"),
+                model_artifact_path=str(job_dir / "model"),
+            )
+        )
+        job = _RunningJob(name, None, ObjectiveTracker(self.objective_name), attempt=1)
+        self._running[name] = job
+        request = build_request(self.spec, name, hyperparameters, job_dir, attempt=1)
+        job.handle = self.executor.launch(request, self._events.put)
+
+    # ------------------------------------------------------------------ events
+    def _drain_events(self) -> None:
+        try:
+            first = self._events.get(timeout=WAKE_INTERVAL_SECONDS)
+        except queue.Empty:
+            return
+        batch = [first]
+        while len(batch) < 10_000:
+            try:
+                batch.append(self._events.get_nowait())
+            except queue.Empty:
+                break
+        exits = []
+        for event in batch:
+            if isinstance(event, LogLine):
+                self._on_line(event)
+            elif isinstance(event, JobStarted):
+                self._on_started(event)
+            elif isinstance(event, JobExited):
+                exits.append(event)
+        self._flush_metrics()
+        for event in exits:
+            self._on_exit(event)
+        if exits:
+            self._emit_progress()
+
+    def _on_line(self, line: LogLine) -> None:
+        job = self._running.get(line.training_job_name)
+        if job is None:
+            return
+        for match in self.parser.parse(line.text):
+            ordinal = job.tracker.ordinal_for(match)
+            job.metrics.append(
+                MetricEventRecord(
+                    metric_name=match.name,
+                    value=match.value,
+                    raw=match.raw,
+                    timestamp=line.time,
+                    ordinal=ordinal,
+                    attempt=job.attempt,
+                    training_job_name=job.name,
+                )
+            )
+
+    def _flush_metrics(self) -> None:
+        for job in self._running.values():
+            if job.metrics:
+                self.store.add_metric_events(job.name, job.metrics)
+                job.metrics = []
+
+    def _on_started(self, event: JobStarted) -> None:
+        job = self._running.get(event.training_job_name)
+        if job is None:
+            return
+        job.started = event.time
+        self.store.update_training_job(
+            job.name,
+            start_time=_utc(event.time),
+            secondary_status=SecondaryStatus.TRAINING,
+            pid=event.pid,
+        )
+
+    def _on_exit(self, event: JobExited) -> None:
+        job = self._running.pop(event.training_job_name, None)
+        if job is None:
+            return
+        outcome = decide_outcome(
+            event, self.spec.definition.stopping_condition.max_runtime_in_seconds, job.stop_reason
+        )
+        value, objective_status, note = job.tracker.final()
+        billable = None
+        if job.started is not None:
+            billable = max(1, round(event.time - job.started))
+        self.store.finish_training_job(
+            job.name,
+            status=outcome.status,
+            secondary_status=outcome.secondary_status,
+            failure_reason=outcome.failure_reason,
+            failure_kind=outcome.failure_kind,
+            stop_reason=outcome.stop_reason,
+            final_objective_value=value,
+            objective_status=objective_status,
+            objective_note=note,
+            end_time=_utc(event.time),
+            billable_seconds=billable,
+            exit_code=event.exit_code,
+        )
+        self._check_fail_fast()
+
+    def _check_fail_fast(self) -> None:
+        """SageMaker's rule: the first five finished training jobs all failed -> Failed."""
+        if self._stopping_reason is not None:
+            return
+        finished = [r for r in self.store.list_training_jobs(self.name) if r.status.is_terminal]
+        if len(finished) < FAIL_FAST_JOBS:
+            return
+        finished.sort(key=lambda r: (r.end_time or r.last_modified_time, r.ordinal))
+        first = finished[:FAIL_FAST_JOBS]
+        if all(r.objective_status != ObjectiveStatus.SUCCEEDED for r in first):
+            self._begin_stop(FAIL_FAST_REASON, TuningJobStatus.FAILED, FAIL_FAST_REASON)
+
+    # ------------------------------------------------------------------ endings
+    def _finish(self, status: TuningJobStatus, failure_reason: str | None) -> None:
+        best = best_training_job(self.store.list_training_jobs(self.name), self.maximize)
+        details = {"NumberOfTrainingJobsObjectiveNotImproving": 0}
+        if self._stopping_reason is not None:
+            details["Reason"] = self._stopping_reason
+        self.store.update_tuning_job(
+            self.name,
+            status=status,
+            failure_reason=failure_reason,
+            end_time=datetime.now(UTC),
+            best_training_job_name=best.name if best else None,
+            completion_details=details,
+        )
+        self._emit_progress()
+
+    def _mark_orphans_failed(self) -> None:
+        """Jobs left InProgress by a controller that died: lost, an internal (retryable) error."""
+        for record in self.store.list_training_jobs(self.name):
+            if not record.status.is_terminal:
+                self.store.finish_training_job(
+                    record.name,
+                    status=TrainingJobStatus.FAILED,
+                    secondary_status=SecondaryStatus.FAILED,
+                    failure_reason="InternalServerError: the controller running this job ended "
+                    "before the job did",
+                    failure_kind=FailureKind.RETRYABLE,
+                    objective_status=ObjectiveStatus.FAILED,
+                    end_time=datetime.now(UTC),
+                )
+
+    def _abort_running(self) -> None:
+        """The controller itself is failing: stop what it started so nothing runs unowned."""
+        for job in list(self._running.values()):
+            if job.handle is not None:
+                self.executor.stop(job.handle)
+
+    def _emit_progress(self) -> None:
+        if self.on_progress is None:
+            return
+        records = self.store.list_training_jobs(self.name)
+        status = self.store.get_tuning_job(self.name).status
+        self.on_progress(
+            Progress.from_records(
+                self.name, status, records, self.max_jobs, self.objective_name, self.maximize
+            )
+        )
+
+
+def best_training_job(records: list[TrainingJobRecord], maximize: bool) -> TrainingJobRecord | None:
+    """The job with the best final objective among those whose objective succeeded."""
+    ranked = [
+        r
+        for r in records
+        if r.objective_status == ObjectiveStatus.SUCCEEDED and r.final_objective_value is not None
+    ]
+    if not ranked:
+        return None
+    key = (lambda r: r.final_objective_value) if maximize else (lambda r: -r.final_objective_value)
+    return max(ranked, key=lambda r: (key(r), -r.ordinal))

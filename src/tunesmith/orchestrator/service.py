@@ -1,0 +1,173 @@
+"""The one entry point interfaces use: validate, create, run, stop, describe, rank.
+
+CLI, SDK and HTTP API call this and the store's read side, nothing lower, so every interface
+gives the same tuning job for the same spec.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tunesmith.domain.enums import (
+    ObjectiveStatus,
+    SecondaryStatus,
+    TrainingJobStatus,
+    TuningJobStatus,
+)
+from tunesmith.domain.parse import parse_spec
+from tunesmith.domain.spec import TuningJobSpec
+from tunesmith.domain.support import check_supported
+from tunesmith.errors import ResourceNotFoundError, TunesmithError
+from tunesmith.execution.base import Executor
+from tunesmith.orchestrator.controller import TuningJobController
+from tunesmith.orchestrator.describe import describe_tuning_job, rank, training_job_summary
+from tunesmith.orchestrator.progress import Progress
+from tunesmith.orchestrator.strategy_factory import available_strategies
+from tunesmith.settings import Settings
+from tunesmith.space import SearchSpace
+from tunesmith.store import Store, TrainingJobRecord, TuningJobRecord
+
+
+def make_executor(settings: Settings) -> Executor:
+    if settings.executor == "local":
+        from tunesmith.execution.local import LocalExecutor
+
+        return LocalExecutor(stop_grace_seconds=settings.stop_grace_seconds)
+    raise TunesmithError(
+        f"Unknown executor {settings.executor!r} (TUNESMITH_EXECUTOR); available: local"
+    )
+
+
+class TuningService:
+    def __init__(self, settings: Settings | None = None, store: Store | None = None) -> None:
+        self.settings = settings or Settings.from_env()
+        self._store = store
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            if self.settings.database_url:
+                self._store = Store(self.settings.database_url)
+            else:
+                self._store = Store.for_home(self.settings.home)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    # ------------------------------------------------------------------ writing
+    def validate(
+        self, document: dict[str, Any], base_dir: Path | None = None, name: str | None = None
+    ) -> TuningJobSpec:
+        """The canonical spec, or a SpecValidationError naming every broken rule."""
+        spec = parse_spec(document, base_dir=base_dir, name=name)
+        check_supported(spec, available_strategies())
+        SearchSpace.from_ranges(spec.ranges, path="HyperParameterTuningJobConfig.ParameterRanges")
+        return spec
+
+    def create(self, spec: TuningJobSpec) -> TuningJobRecord:
+        objective = spec.objective
+        return self.store.create_tuning_job(
+            spec.hyper_parameter_tuning_job_name,
+            spec.to_request(),
+            strategy=spec.hyper_parameter_tuning_job_config.strategy,
+            objective_metric=objective.metric_name,
+            objective_type=objective.type,
+        )
+
+    def run(
+        self,
+        name: str,
+        on_progress: Callable[[Progress], None] | None = None,
+        executor: Executor | None = None,
+        on_controller: Callable[[TuningJobController], None] | None = None,
+    ) -> TuningJobRecord:
+        """Drive the tuning job to its end (blocking) and return its final record."""
+        own_executor = executor is None
+        executor = executor or make_executor(self.settings)
+        try:
+            controller = TuningJobController(
+                self.store, executor, self.settings, name, on_progress=on_progress
+            )
+            if on_controller is not None:
+                on_controller(controller)
+            controller.run()
+        finally:
+            if own_executor:
+                executor.close()
+        return self.store.get_tuning_job(name)
+
+    def stop(self, name: str) -> TuningJobRecord:
+        """Ask the controller to stop; with no live controller, stop the records directly."""
+        record = self.store.get_tuning_job(name)
+        if record.status.is_terminal:
+            return record
+        self.store.request_stop(name)
+        now = datetime.now(UTC)
+        lease_live = record.lease_owner is not None and (
+            record.lease_expires_at is not None and record.lease_expires_at > now
+        )
+        if not lease_live:
+            for job in self.store.list_training_jobs(name):
+                if not job.status.is_terminal:
+                    self.store.finish_training_job(
+                        job.name,
+                        status=TrainingJobStatus.STOPPED,
+                        secondary_status=SecondaryStatus.STOPPED,
+                        stop_reason="Stopped on request while no controller was running",
+                        objective_status=ObjectiveStatus.FAILED
+                        if job.final_objective_value is None
+                        else ObjectiveStatus.SUCCEEDED,
+                        end_time=now,
+                    )
+            self.store.update_tuning_job(name, status=TuningJobStatus.STOPPED, end_time=now)
+        return self.store.get_tuning_job(name)
+
+    # ------------------------------------------------------------------ reading
+    def get(self, name: str) -> TuningJobRecord:
+        return self.store.get_tuning_job(name)
+
+    def list(self) -> list[TuningJobRecord]:
+        return self.store.list_tuning_jobs()
+
+    def training_jobs(self, name: str) -> list[TrainingJobRecord]:
+        self.store.get_tuning_job(name)
+        return self.store.list_training_jobs(name)
+
+    def describe(self, name: str) -> dict[str, Any]:
+        tuning = self.store.get_tuning_job(name)
+        return describe_tuning_job(tuning, self.store.list_training_jobs(name))
+
+    def ranked_training_jobs(self, name: str) -> list[TrainingJobRecord]:
+        tuning = self.store.get_tuning_job(name)
+        return rank(self.store.list_training_jobs(name), tuning.objective_type)
+
+    def leaderboard(self, name: str, top: int | None = None) -> list[dict[str, Any]]:
+        """HyperParameterTrainingJobSummary objects, best first."""
+        tuning = self.store.get_tuning_job(name)
+        ranked = rank(self.store.list_training_jobs(name), tuning.objective_type)
+        if top is not None:
+            ranked = ranked[:top]
+        return [training_job_summary(r, tuning) for r in ranked]
+
+    def training_job(self, tuning_name: str, job: str) -> TrainingJobRecord:
+        """A training job by full name, ordinal ('3') or unique prefix."""
+        jobs = self.training_jobs(tuning_name)
+        for record in jobs:
+            if record.name == job:
+                return record
+        if job.isdigit():
+            for record in jobs:
+                if record.ordinal == int(job):
+                    return record
+        matches = [r for r in jobs if r.name.startswith(job)]
+        if len(matches) == 1:
+            return matches[0]
+        raise ResourceNotFoundError(
+            f"Could not find training job '{job}' in tuning job '{tuning_name}'"
+        )

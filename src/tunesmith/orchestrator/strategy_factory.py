@@ -1,0 +1,34 @@
+"""Which strategies this build can run, and building one for a spec."""
+
+from __future__ import annotations
+
+from tunesmith.domain.enums import ObjectiveType, Strategy as StrategyName
+from tunesmith.domain.spec import TuningJobSpec
+from tunesmith.space import SearchSpace
+from tunesmith.strategies.base import Strategy
+from tunesmith.strategies.grid_search import GridSearch
+from tunesmith.strategies.random_search import RandomSearch
+
+
+def available_strategies() -> frozenset[StrategyName]:
+    names = {StrategyName.RANDOM, StrategyName.GRID}
+    try:
+        import tunesmith.strategies.bayesian  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        names.add(StrategyName.BAYESIAN)
+    return frozenset(names)
+
+
+def make_strategy(spec: TuningJobSpec, space: SearchSpace) -> Strategy:
+    config = spec.hyper_parameter_tuning_job_config
+    seed = config.random_seed
+    if config.strategy == StrategyName.GRID:
+        return GridSearch(space)
+    if config.strategy == StrategyName.BAYESIAN:
+        from tunesmith.strategies.bayesian import BayesianSearch
+
+        maximize = spec.objective.type == ObjectiveType.MAXIMIZE
+        return BayesianSearch(space, maximize=maximize, seed=seed)
+    return RandomSearch(space, seed)

@@ -1,0 +1,203 @@
+"""Gaussian-process surrogate: output warping, MAP hyperparameters, posterior with gradients.
+
+Conventions: inputs are the encoded unit cube, targets are *minimised* and already warped
+(``warp_targets``) to roughly zero mean and unit variance, so the prior mean is zero and the
+signal variance prior can be centred on one.
+
+Hyperparameters ``theta = [log ls_1..d, log s2, log noise]`` are fitted by maximising the log
+marginal likelihood plus log priors (MAP) with L-BFGS-B and analytic gradients, from a few
+deterministic restarts. The length-scale prior is log-normal with a median growing like
+``sqrt(d)`` (dimension-scaled prior): short data sets then yield smooth, nearly linear models
+instead of spiky over-fits, which is what makes GP-BO robust on 10+ dimensions at a budget of 50.
+The noise variance never goes below ``MIN_NOISE`` so duplicate observations cannot make the
+Cholesky factorisation fail; if it still does, jitter is increased geometrically.
+
+Cost: one likelihood evaluation is O(m^3) for the Cholesky and inverse plus O(m^2 d) for the
+gradient, with ``m = min(n, max_fit_points)`` (a deterministic subset keeps fitting bounded as the
+history grows); the posterior is factorised once on all n points, O(n^3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import linalg, optimize, stats
+
+from tunesmith.strategies.bayesian.kernels import matern52, matern52_dx, matern52_grad_terms
+
+MIN_NOISE = 1e-6
+LOG_LS_BOUNDS = (np.log(1e-2), np.log(1e3))
+LOG_S2_BOUNDS = (np.log(1e-2), np.log(1e2))
+LOG_NOISE_BOUNDS = (np.log(MIN_NOISE), np.log(1.0))
+NOISE_PRIOR = (-4.0, 1.0)  # log-normal (mean, sd) of the noise variance
+S2_PRIOR = (0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class Hyper:
+    """Kernel hyperparameters in natural units."""
+
+    ls: np.ndarray
+    s2: float
+    noise: float
+
+    @property
+    def theta(self) -> np.ndarray:
+        return np.concatenate([np.log(self.ls), [np.log(self.s2), np.log(self.noise)]])
+
+    @classmethod
+    def from_theta(cls, theta: np.ndarray) -> Hyper:
+        d = len(theta) - 2
+        return cls(ls=np.exp(theta[:d]), s2=float(np.exp(theta[d])), noise=float(np.exp(theta[d + 1])))
+
+
+def warp_targets(y: np.ndarray, method: str = "power") -> np.ndarray:
+    """Monotone map of minimised objectives to ~N(0, 1) values.
+
+    ``power`` applies a Yeo-Johnson transform (lambda by maximum likelihood) after standardising:
+    heavy right tails (a loss that explodes away from the optimum) are compressed so the GP
+    spends its resolution near the minimum. It is monotone, so the ranking of points and the
+    incumbent are unchanged. ``standard`` only standardises; ``rank`` is a Gaussian copula.
+    """
+    y = np.asarray(y, dtype=float)
+    if len(y) < 2 or np.ptp(y) <= 0:
+        return np.zeros_like(y)
+    z = (y - y.mean()) / y.std()
+    if method == "rank":
+        ranks = stats.rankdata(y)
+        z = stats.norm.ppf((ranks - 0.5) / len(y))
+    elif method == "power" and len(y) >= 4:
+        try:
+            z, _ = stats.yeojohnson(z)
+        except (ValueError, FloatingPointError, OverflowError):
+            pass
+        if not np.all(np.isfinite(z)):
+            z = (y - y.mean()) / y.std()
+    sd = z.std()
+    return (z - z.mean()) / sd if sd > 0 else np.zeros_like(z)
+
+
+def _prior_loc(d: int) -> float:
+    return float(np.sqrt(2.0) + 0.5 * np.log(max(d, 1)))
+
+
+def neg_log_posterior(theta: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Negative (log marginal likelihood + log prior) and its gradient w.r.t. ``theta``."""
+    n, d = x.shape
+    hp = Hyper.from_theta(theta)
+    k, g = matern52_grad_terms(x, hp.ls, hp.s2)
+    kn = k + (hp.noise + 1e-10) * np.eye(n)
+    try:
+        chol = linalg.cholesky(kn, lower=True, check_finite=False)
+    except linalg.LinAlgError:
+        return 1e10, np.zeros_like(theta)
+    alpha = linalg.cho_solve((chol, True), y, check_finite=False)
+    nll = 0.5 * y @ alpha + np.log(np.diag(chol)).sum() + 0.5 * n * np.log(2 * np.pi)
+    kinv = linalg.cho_solve((chol, True), np.eye(n), check_finite=False)
+    w = np.outer(alpha, alpha) - kinv  # d(log ML)/dK
+    grad = np.empty_like(theta)
+    wg = w * g
+    for j in range(d):
+        diff = x[:, j][:, None] - x[:, j][None, :]
+        grad[j] = -0.5 * np.sum(wg * diff * diff) / hp.ls[j] ** 2
+    grad[d] = -0.5 * np.sum(w * k)
+    grad[d + 1] = -0.5 * np.trace(w) * hp.noise
+    # Log-normal priors on length scales, signal and noise variance.
+    mu_l, sd_l = _prior_loc(d), np.sqrt(3.0)
+    lp_terms = [
+        ((theta[:d] - mu_l) / sd_l, sd_l, slice(0, d)),
+        ((theta[d : d + 1] - S2_PRIOR[0]) / S2_PRIOR[1], S2_PRIOR[1], slice(d, d + 1)),
+        ((theta[d + 1 :] - NOISE_PRIOR[0]) / NOISE_PRIOR[1], NOISE_PRIOR[1], slice(d + 1, d + 2)),
+    ]
+    for z, sd, sl in lp_terms:
+        nll += 0.5 * float(z @ z)
+        grad[sl] += z / sd
+    return float(nll), grad
+
+
+def fit_hyper(
+    x: np.ndarray,
+    y: np.ndarray,
+    rng: np.random.Generator,
+    n_restarts: int = 2,
+    max_fit_points: int = 250,
+    maxiter: int = 80,
+) -> Hyper:
+    """MAP hyperparameters from the prior median plus ``n_restarts`` prior draws."""
+    n, d = x.shape
+    if n > max_fit_points:
+        # Bounded cost: keep the best quarter (where the optimiser works) and a random rest.
+        order = np.argsort(y)
+        keep = order[: max_fit_points // 4]
+        rest = rng.choice(order[max_fit_points // 4 :], max_fit_points - len(keep), replace=False)
+        idx = np.sort(np.concatenate([keep, rest]))
+        x, y = x[idx], y[idx]
+    bounds = [LOG_LS_BOUNDS] * d + [LOG_S2_BOUNDS, LOG_NOISE_BOUNDS]
+    lo = np.array([b[0] for b in bounds])
+    hi = np.array([b[1] for b in bounds])
+    mu_l = _prior_loc(d)
+    starts = [np.concatenate([np.full(d, mu_l - 1.0), [0.0, np.log(1e-3)]])]
+    for _ in range(n_restarts):
+        starts.append(
+            np.concatenate(
+                [rng.normal(mu_l - 1.0, 1.0, d), [rng.normal(0.0, 0.5), rng.normal(-6.0, 1.5)]]
+            )
+        )
+    best_val, best_theta = np.inf, starts[0]
+    for s in starts:
+        s = np.clip(s, lo, hi)
+        res = optimize.minimize(
+            neg_log_posterior, s, args=(x, y), jac=True, method="L-BFGS-B", bounds=bounds,
+            options={"maxiter": maxiter},
+        )
+        if np.isfinite(res.fun) and res.fun < best_val:
+            best_val, best_theta = float(res.fun), res.x
+    return Hyper.from_theta(np.clip(best_theta, lo, hi))
+
+
+class GaussianProcess:
+    """Exact GP posterior for fixed hyperparameters (zero prior mean on warped targets)."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, hyper: Hyper) -> None:
+        self.x = np.asarray(x, dtype=float)
+        self.y = np.asarray(y, dtype=float)
+        self.hyper = hyper
+        k = matern52(self.x, self.x, hyper.ls, hyper.s2)
+        jitter = max(hyper.noise, MIN_NOISE)
+        eye = np.eye(len(self.x))
+        for _ in range(8):
+            try:
+                self.chol = linalg.cholesky(k + jitter * eye, lower=True, check_finite=False)
+                break
+            except linalg.LinAlgError:
+                jitter *= 10.0
+        else:  # pragma: no cover - a diagonal of s2 + 1e2 is always positive definite
+            raise linalg.LinAlgError("covariance matrix is not positive definite")
+        self.alpha = linalg.cho_solve((self.chol, True), self.y, check_finite=False)
+
+    def predict(self, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Posterior mean and variance of the latent function at ``xs`` (m, d)."""
+        ks = matern52(xs, self.x, self.hyper.ls, self.hyper.s2)
+        mean = ks @ self.alpha
+        v = linalg.solve_triangular(self.chol, ks.T, lower=True, check_finite=False)
+        var = np.maximum(self.hyper.s2 - (v * v).sum(0), 1e-12)
+        return mean, var
+
+    def predict_cov(self, xs: np.ndarray) -> np.ndarray:
+        """Joint posterior covariance at ``xs`` (for sampling fantasies)."""
+        ks = matern52(xs, self.x, self.hyper.ls, self.hyper.s2)
+        v = linalg.solve_triangular(self.chol, ks.T, lower=True, check_finite=False)
+        return matern52(xs, xs, self.hyper.ls, self.hyper.s2) - v.T @ v
+
+    def predict_grad(
+        self, xs: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Mean, variance and their gradients w.r.t. the inputs, for local refinement."""
+        ks, dks = matern52_dx(xs, self.x, self.hyper.ls, self.hyper.s2)
+        mean = ks @ self.alpha
+        kinv_k = linalg.cho_solve((self.chol, True), ks.T, check_finite=False)  # (n, m)
+        var = np.maximum(self.hyper.s2 - (ks * kinv_k.T).sum(1), 1e-12)
+        dmean = np.einsum("mnd,n->md", dks, self.alpha)
+        dvar = -2.0 * np.einsum("mnd,nm->md", dks, kinv_k)
+        return mean, var, dmean, dvar

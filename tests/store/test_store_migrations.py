@@ -1,0 +1,76 @@
+"""The schema is created by Alembic migrations shipped in the package."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from tunesmith.store import Store
+from tunesmith.store.engine import alembic_config, current_revision, make_engine
+from tunesmith.store.models import Base
+
+
+def _head() -> str:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def test_fresh_database_is_at_head(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no alembic.ini here: the package's own scripts are used
+    with Store.for_home(tmp_path / "home") as store:
+        assert current_revision(store._engine) == _head() == "0001_initial"
+    with sqlite3.connect(tmp_path / "home" / "tunesmith.db") as raw:
+        tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {
+        "alembic_version",
+        "tuning_jobs",
+        "training_jobs",
+        "metric_events",
+        "status_transitions",
+        "decisions",
+    } <= tables
+
+
+def test_reopening_is_a_no_op(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with Store.for_home(tmp_path) as store:
+        store.create_tuning_job("keep-me", {}, "Random", "m", "Minimize")
+
+    def _fail(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("upgrade ran on a database already at head")
+
+    monkeypatch.setattr(command, "upgrade", _fail)
+    with Store.for_home(tmp_path) as again:
+        assert current_revision(again._engine) == _head()
+        assert again.get_tuning_job("keep-me").name == "keep-me"
+
+
+def test_migration_matches_the_models(tmp_path: Path) -> None:
+    Store.for_home(tmp_path).close()
+    engine = make_engine(f"sqlite:///{tmp_path / 'tunesmith.db'}")
+    try:
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    finally:
+        engine.dispose()
+    assert diff == []
+
+
+def test_downgrade_and_upgrade_again(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    Store(url).close()
+    engine = make_engine(url)
+    try:
+        config = alembic_config()
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "base")
+        assert current_revision(engine) is None
+    finally:
+        engine.dispose()
+    with Store(url) as store:
+        assert current_revision(store._engine) == _head()
