@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -74,3 +76,21 @@ def test_downgrade_and_upgrade_again(tmp_path: Path) -> None:
         engine.dispose()
     with Store(url) as store:
         assert current_revision(store._engine) == _head()
+
+
+_OPENER = "import sys; from tunesmith.store import Store; Store(sys.argv[1]).close()"
+
+
+def test_processes_opening_a_fresh_database_together(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", _OPENER, url], stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    errors = [p.communicate(timeout=60)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
+    engine = make_engine(url)
+    try:
+        assert current_revision(engine) == _head()
+    finally:
+        engine.dispose()

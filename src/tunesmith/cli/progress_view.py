@@ -18,7 +18,7 @@ class ProgressView:
     def __init__(self, console: Console) -> None:
         self.console = console
         self._live: Live | None = None
-        self._last_line: str | None = None
+        self._last_key: tuple[object, ...] | None = None
 
     def __enter__(self) -> ProgressView:
         if self.console.is_terminal:
@@ -42,9 +42,12 @@ class ProgressView:
                 total=max(progress.max_jobs, 1), completed=progress.finished, width=40
             )
             self._live.update(Group(bar, Text(line)))
-        elif line != self._last_line and not line.startswith("[InProgress] 0/"):
-            self.console.print(line, highlight=False)
-        self._last_line = line
+        else:
+            # Plain output (logs, CI): one line per finished job or status change.
+            key = (progress.status, progress.finished)
+            if key != self._last_key and (progress.finished or progress.status.is_terminal):
+                self.console.print(line, highlight=False)
+            self._last_key = key
 
     @staticmethod
     def _summary(p: Progress) -> str:

@@ -164,9 +164,14 @@ def compile_friendly(data: dict[str, Any]) -> dict[str, Any]:
     try:
         friendly = FriendlySpec.model_validate(data)
     except ValidationError as exc:
-        from tunesmith.domain.parse import pydantic_problems  # circular at import time
+        from tunesmith.domain import friendly
+        from tunesmith.domain.parse import (  # circular at import time
+            model_field_names,
+            pydantic_problems,
+        )
 
-        raise SpecValidationError(pydantic_problems(exc)) from None
+        known = model_field_names(friendly)
+        raise SpecValidationError(pydantic_problems(exc, known)) from None
     return _to_request(friendly)
 
 

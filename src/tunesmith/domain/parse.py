@@ -76,14 +76,19 @@ def parse_request(request: dict[str, Any], base_dir: Path | None = None) -> Tuni
     return resolve_local_paths(spec, base_dir) if base_dir is not None else spec
 
 
-def pydantic_problems(exc: ValidationError) -> list[FieldProblem]:
+def pydantic_problems(
+    exc: ValidationError, known_names: list[str] | None = None
+) -> list[FieldProblem]:
+    """FieldProblems for pydantic's errors; unknown fields get a "did you mean" from
+    ``known_names`` (default: every canonical field name)."""
+    known = known_names if known_names is not None else _known_field_names()
     problems = []
     for error in exc.errors(include_url=False):
         path = _render_loc(error["loc"])
         rule = error["msg"]
         if error["type"] == "extra_forbidden":
             field = str(error["loc"][-1])
-            guess = difflib.get_close_matches(field, _known_field_names(), n=1, cutoff=0.6)
+            guess = difflib.get_close_matches(field, known, n=1, cutoff=0.6)
             rule = "Unknown field" + (f"; did you mean '{guess[0]}'?" if guess else "")
         elif error["type"] == "string_type" and path.endswith(("MinValue", "MaxValue")):
             rule = "Member must be a string: SageMaker sends range bounds as strings, e.g. '0.01'"
@@ -107,12 +112,19 @@ def _render_loc(loc: tuple[int | str, ...]) -> str:
     return path or "<root>"
 
 
-def _known_field_names() -> list[str]:
+def model_field_names(module: object, include_attribute_names: bool = True) -> list[str]:
+    """Every field name (by alias) of the pydantic models defined in ``module``."""
     names: set[str] = set()
-    for value in vars(spec_models).values():
+    for value in vars(module).values():
         if isinstance(value, type) and issubclass(value, BaseModel):
             names.update((field.alias or key) for key, field in value.model_fields.items())
+            if include_attribute_names:
+                names.update(value.model_fields)
     return sorted(names)
+
+
+def _known_field_names() -> list[str]:
+    return model_field_names(spec_models, include_attribute_names=False)
 
 
 def resolve_local_paths(spec: TuningJobSpec, base_dir: Path) -> TuningJobSpec:

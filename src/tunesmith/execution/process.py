@@ -157,12 +157,14 @@ class _ExitSignal:
         except (AttributeError, ChildProcessError):
             pass
         finally:
-            os.write(self._write_fd, b"x")
+            try:
+                os.write(self._write_fd, b"x")
+            except OSError:
+                pass
+            os.close(self._write_fd)
 
     def close(self) -> None:
-        for fd in (self.fd, self._write_fd):
-            if fd >= 0:
-                os.close(fd)
+        os.close(self.fd)
 
 
 class ProcessJob:

@@ -12,13 +12,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
 BUSY_TIMEOUT_MS = 30_000
 _WRITE_OPTION = "tunesmith_write"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_MIGRATION_LOCK_KEY = 0x7475_6E65  # any fixed 64-bit number, shared by every tunesmith process
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -71,8 +72,8 @@ def upgrade_to_head(engine: Engine) -> None:
     """Bring the schema to the newest migration; a no-op (and no write lock) when it already is.
 
     Runs the package's own Alembic scripts, so no ``alembic.ini`` is needed in the working
-    directory. The upgrade runs in one write transaction, so two processes opening a fresh
-    SQLite file at the same time do not both create the tables.
+    directory. The upgrade runs in one write transaction (plus an advisory lock on PostgreSQL),
+    so two processes opening a fresh database at the same time do not both create the tables.
     """
     from alembic import command
     from alembic.runtime.migration import MigrationContext
@@ -85,6 +86,9 @@ def upgrade_to_head(engine: Engine) -> None:
     if current == heads:
         return
     with writer(engine).begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Serialize concurrent first opens; Alembic re-reads the version under the lock.
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
 
