@@ -337,3 +337,15 @@ def test_for_home_creates_folder(tmp_path) -> None:
     with Store.for_home(home) as again:
         assert again.get_tuning_job("xgb-tune").creation_time == T0
     assert T0.tzinfo is UTC
+
+
+def test_bad_values_raise_store_errors(store: Store) -> None:
+    make_tuning(store)
+    name = make_training(store)
+    with pytest.raises(StoreError):
+        store.update_training_job(name, status=None)
+    with pytest.raises(StoreError, match="constraint"):
+        store.update_training_job(name, hyperparameters=None)
+    with pytest.raises(StoreError):
+        store.update_tuning_job("xgb-tune", objective_type="Sideways")
+    assert store.get_training_job(name).hyperparameters["eta"] == "0.1"

@@ -226,6 +226,8 @@ def column_values(
         if key in json_fields:
             out[json_fields[key]] = _dumps(value)
             continue
+        if key == "status" and value is None:
+            raise ValueError("status cannot be None")
         enum = status_enum if key == "status" else _ENUM_FIELDS.get(key)
         if enum is not None and value is not None:
             value = enum(value).value

@@ -28,7 +28,12 @@ from tunesmith.domain.enums import (
     can_transition_training,
     can_transition_tuning,
 )
-from tunesmith.errors import ResourceInUseError, ResourceNotFoundError, StoreError
+from tunesmith.errors import (
+    ResourceInUseError,
+    ResourceNotFoundError,
+    StoreError,
+    TunesmithError,
+)
 from tunesmith.store.engine import make_engine, upgrade_to_head, writer
 from tunesmith.store.models import (
     RAW_LIMIT,
@@ -151,13 +156,16 @@ class Store:
             raise StoreError(f"Reading the store failed: {exc}") from exc
 
     @contextmanager
-    def _write(self) -> Iterator[Session]:
-        """One short write transaction: committed on success, rolled back on any error."""
+    def _write(self, conflict: TunesmithError | None = None) -> Iterator[Session]:
+        """One short write transaction: committed on success, rolled back on any error.
+
+        ``conflict`` is raised instead of a unique-key violation (a concurrent insert).
+        """
         try:
             with self._writer.begin() as session:
                 yield session
-        except IntegrityError:
-            raise
+        except IntegrityError as exc:
+            raise (conflict or StoreError(f"Store constraint violated: {exc.orig}")) from exc
         except SQLAlchemyError as exc:
             raise StoreError(f"Writing to the store failed: {exc}") from exc
 
@@ -196,15 +204,12 @@ class Store:
                 TuningJobStatus,
             ),
         )
-        try:
-            with self._write() as session:
-                if _find_tuning(session, name) is not None:
-                    raise _tuning_exists(name)
-                session.add(row)
-                session.flush()
-                return tuning_record(row)
-        except IntegrityError as exc:
-            raise _tuning_exists(name) from exc
+        with self._write(conflict=_tuning_exists(name)) as session:
+            if _find_tuning(session, name) is not None:
+                raise _tuning_exists(name)
+            session.add(row)
+            session.flush()
+            return tuning_record(row)
 
     def get_tuning_job(self, name: str) -> TuningJobRecord:
         with self._read() as session:
@@ -329,18 +334,16 @@ class Store:
     ) -> TrainingJobRecord:
         """Insert a training job and its first SecondaryStatusTransitions entry."""
         fields = {k: getattr(record, k) for k in TrainingJobRecord.__dataclass_fields__}
-        try:
-            with self._write() as session:
-                fields["tuning_job_name"] = _tuning_row(session, record.tuning_job_name).name
-                if session.get(TrainingJobRow, record.name) is not None:
-                    raise _training_exists(record.name)
-                row = TrainingJobRow(**_checked(fields, TRAINING_JSON_FIELDS, TrainingJobStatus))
-                session.add(row)
-                _record_transition(session, row, row.creation_time, status_message)
-                session.flush()
-                return training_record(row)
-        except IntegrityError as exc:
-            raise _training_exists(record.name) from exc
+        values = _checked(fields, TRAINING_JSON_FIELDS, TrainingJobStatus)
+        with self._write(conflict=_training_exists(record.name)) as session:
+            values["tuning_job_name"] = _tuning_row(session, record.tuning_job_name).name
+            if session.get(TrainingJobRow, record.name) is not None:
+                raise _training_exists(record.name)
+            row = TrainingJobRow(**values)
+            session.add(row)
+            _record_transition(session, row, row.creation_time, status_message)
+            session.flush()
+            return training_record(row)
 
     def get_training_job(self, name: str) -> TrainingJobRecord:
         with self._read() as session:
