@@ -76,9 +76,10 @@ def test_wrong_type_and_out_of_range_values() -> None:
     ranges = request["HyperParameterTuningJobConfig"]["ParameterRanges"]
     ranges["ContinuousParameterRanges"][0]["MinValue"] = 0.0001  # a number, not a string
     found = dict(problems_of(request))
-    assert "greater than or equal to 1" in found[
-        "HyperParameterTuningJobConfig.ResourceLimits.MaxParallelTrainingJobs"
-    ]
+    assert (
+        "greater than or equal to 1"
+        in found["HyperParameterTuningJobConfig.ResourceLimits.MaxParallelTrainingJobs"]
+    )
     key = "HyperParameterTuningJobConfig.ParameterRanges.ContinuousParameterRanges[0].MinValue"
     assert "string" in found[key]
 
@@ -96,15 +97,20 @@ def test_error_message_names_path_value_and_rule() -> None:
 
 @pytest.mark.parametrize(
     ("regex", "fragment"),
-    [("loss=[0-9.]+", "exactly one capture group"), ("loss=(\\d+)(x)", "found 2"),
-     ("loss=([0-9", "valid regular expression")],
+    [
+        ("loss=[0-9.]+", "exactly one capture group"),
+        ("loss=(\\d+)(x)", "found 2"),
+        ("loss=([0-9", "valid regular expression"),
+    ],
 )
 def test_metric_regex_rules(regex: str, fragment: str) -> None:
     request = base_request()
     algorithm = request["TrainingJobDefinition"]["AlgorithmSpecification"]
     algorithm["MetricDefinitions"][0]["Regex"] = regex
     found = dict(problems_of(request))
-    assert fragment in found["TrainingJobDefinition.AlgorithmSpecification.MetricDefinitions[0].Regex"]
+    assert (
+        fragment in found["TrainingJobDefinition.AlgorithmSpecification.MetricDefinitions[0].Regex"]
+    )
 
 
 def test_objective_must_be_a_defined_metric() -> None:
@@ -124,7 +130,12 @@ def test_scaling_rules() -> None:
     ranges["ContinuousParameterRanges"][0].update(MinValue="0", ScalingType="Logarithmic")
     ranges["IntegerParameterRanges"][0]["ScalingType"] = "ReverseLogarithmic"
     ranges["ContinuousParameterRanges"].append(
-        {"Name": "momentum", "MinValue": "0.5", "MaxValue": "1.0", "ScalingType": "ReverseLogarithmic"}
+        {
+            "Name": "momentum",
+            "MinValue": "0.5",
+            "MaxValue": "1.0",
+            "ScalingType": "ReverseLogarithmic",
+        }
     )
     found = problems_of(request)
     rules = " | ".join(r for _, r in found)
@@ -139,12 +150,16 @@ def test_min_above_max_and_non_numeric_bounds() -> None:
     ranges["IntegerParameterRanges"][0].update(MinValue="9", MaxValue="2")
     ranges["ContinuousParameterRanges"][0]["MaxValue"] = "lots"
     found = dict(problems_of(request))
-    assert "MaxValue must be >= MinValue" in found[
-        "HyperParameterTuningJobConfig.ParameterRanges.IntegerParameterRanges[0].MaxValue"
-    ]
-    assert "a number" in found[
-        "HyperParameterTuningJobConfig.ParameterRanges.ContinuousParameterRanges[0].MaxValue"
-    ]
+    assert (
+        "MaxValue must be >= MinValue"
+        in found["HyperParameterTuningJobConfig.ParameterRanges.IntegerParameterRanges[0].MaxValue"]
+    )
+    assert (
+        "a number"
+        in found[
+            "HyperParameterTuningJobConfig.ParameterRanges.ContinuousParameterRanges[0].MaxValue"
+        ]
+    )
 
 
 def test_grid_accepts_only_categorical_and_checks_job_count() -> None:
@@ -202,9 +217,7 @@ def test_static_and_tuned_overlap_and_limits() -> None:
 
     request = base_request()
     ranges = request["HyperParameterTuningJobConfig"]["ParameterRanges"]
-    ranges["CategoricalParameterRanges"] = [
-        {"Name": f"p{i}", "Values": ["a"]} for i in range(29)
-    ]
+    ranges["CategoricalParameterRanges"] = [{"Name": f"p{i}", "Values": ["a"]} for i in range(29)]
     assert any("At most 30 tunable" in r for _, r in problems_of(request))
 
 
@@ -230,7 +243,10 @@ def test_unsupported_features_are_named() -> None:
     with pytest.raises(NotYetSupportedError) as info:
         check_supported(spec, {Strategy.RANDOM})
     paths = {p.path for p in info.value.problems}
-    assert paths == {"HyperParameterTuningJobConfig.TrainingJobEarlyStoppingType", "WarmStartConfig"}
+    assert paths == {
+        "HyperParameterTuningJobConfig.TrainingJobEarlyStoppingType",
+        "WarmStartConfig",
+    }
 
 
 def test_local_paths_resolve_against_the_spec_folder(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from tunesmith.orchestrator.service import TuningService
 
 from .conftest import write_spec
 
-MISBEHAVING = r'''
+MISBEHAVING = r"""
 import argparse, os, sys, time
 p = argparse.ArgumentParser(); p.add_argument("--mode"); a = p.parse_args()
 m = a.mode
@@ -45,10 +45,23 @@ elif m == "failurefile":
     with open(os.path.join(os.environ["SM_OUTPUT_DIR"], "failure"), "w") as f:
         f.write("ValueError: column 'age' is missing from the training data")
     sys.exit(1)
-'''
+"""
 
-MODES = ["good1", "good2", "good3", "crash", "exit3", "hang", "nan", "inf", "garbage",
-         "bigline", "badutf8", "silent", "failurefile"]
+MODES = [
+    "good1",
+    "good2",
+    "good3",
+    "crash",
+    "exit3",
+    "hang",
+    "nan",
+    "inf",
+    "garbage",
+    "bigline",
+    "badutf8",
+    "silent",
+    "failurefile",
+]
 
 
 def _grid_spec(folder: Path) -> Path:
@@ -156,7 +169,9 @@ def test_first_five_failures_fail_the_tuning_job(tmp_path: Path, service: Tuning
 
 @pytest.mark.timeout(120)
 def test_killed_from_outside_is_an_internal_error(tmp_path: Path, service: TuningService) -> None:
-    script = "import os, signal\nprint('loss=1.0', flush=True)\nos.kill(os.getpid(), signal.SIGKILL)\n"
+    script = (
+        "import os, signal\nprint('loss=1.0', flush=True)\nos.kill(os.getpid(), signal.SIGKILL)\n"
+    )
     path = write_spec(tmp_path / "spec", script, tuning_job_name="killed", max_jobs=1)
     service.create(service.validate(load_document(path.read_text()), base_dir=path.parent))
     service.run("killed")

@@ -91,7 +91,14 @@ def test_script_mode_argv_and_cwd(tmp_path: Path) -> None:
     argv, cwd = build_argv(request)
     submit = (tmp_path / "src").absolute()
     assert argv == [
-        sys.executable, str(submit / "train.py"), "--epochs", "3", "--lr", "0.1", "-x", "True"
+        sys.executable,
+        str(submit / "train.py"),
+        "--epochs",
+        "3",
+        "--lr",
+        "0.1",
+        "-x",
+        "True",
     ]
     assert cwd == submit
 
@@ -147,9 +154,7 @@ def test_environment_values(tmp_path: Path) -> None:
 
 def test_cuda_visible_devices_edge_cases(tmp_path: Path) -> None:
     for value, expected in [("", "0"), ("-1", "0"), ("0,-1,2", "1"), ("GPU-abc", "1")]:
-        env = build_environment(
-            _request(tmp_path, environment={"CUDA_VISIBLE_DEVICES": value}), {}
-        )
+        env = build_environment(_request(tmp_path, environment={"CUDA_VISIBLE_DEVICES": value}), {})
         assert env["SM_NUM_GPUS"] == expected, value
 
 
@@ -216,5 +221,5 @@ def test_missing_channel_source_and_bad_names(tmp_path: Path) -> None:
 
 
 def test_prepare_rejects_missing_program(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="missing.py"):
+    with pytest.raises(FileNotFoundError, match=r"missing\.py"):
         prepare(_request(tmp_path, program="missing.py"))

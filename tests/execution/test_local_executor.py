@@ -9,11 +9,12 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from tunesmith.execution import process
 from tunesmith.execution.base import (
     ChannelSpec,
     JobEvent,
@@ -60,7 +61,7 @@ class Recorder:
 
 
 @pytest.fixture
-def executor() -> LocalExecutor:
+def executor() -> Iterator[LocalExecutor]:
     ex = LocalExecutor(stop_grace_seconds=1.0)
     yield ex
     ex.close()
@@ -133,8 +134,10 @@ def test_contract_as_the_script_sees_it(tmp_path: Path, executor: LocalExecutor)
         tmp_path,
         DUMP,
         hyperparameters=hps,
-        channels=[ChannelSpec("train", data, content_type="text/csv"),
-                  ChannelSpec("validation", tmp_path / "valid.csv")],  # fmt: skip
+        channels=[
+            ChannelSpec("train", data, content_type="text/csv"),
+            ChannelSpec("validation", tmp_path / "valid.csv"),
+        ],
         environment={"MY_SETTING": "on"},
         instance_type="ml.c5.xlarge",
     )
@@ -257,10 +260,9 @@ def test_carriage_returns_and_log_file(tmp_path: Path, executor: LocalExecutor) 
     assert recorder.lines("stderr") == ["warn"]
     log = (tmp_path / "jobs" / request.training_job_name / "logs" / "training.log").read_bytes()
     assert b"10%\r50%\r100%\n" in log
-    # Whole lines from the two streams interleave; the unterminated "line" comes last.
-    assert b"windows\r\n" in log
-    assert b"warn\n" in log
-    assert log.endswith(b"line")
+    # Whole lines of the two streams interleave in the log file, in any order.
+    assert log.count(b"warn\n") == 1
+    assert log.replace(b"warn\n", b"") == b"10%\r50%\r100%\nwindows\r\nline"
 
 
 def test_a_one_megabyte_line(tmp_path: Path, executor: LocalExecutor) -> None:
@@ -465,7 +467,7 @@ def test_bad_entrypoint_is_a_launch_error(
 
 
 def test_background_child_does_not_keep_the_job_alive(
-    tmp_path: Path, executor: LocalExecutor
+    tmp_path: Path, executor: LocalExecutor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     request = script_request(
         tmp_path,
@@ -475,15 +477,37 @@ def test_background_child_does_not_keep_the_job_alive(
         print(child.pid, flush=True)
         """,
     )
+    monkeypatch.setattr(process, "READER_DRAIN_SECONDS", 30.0)
     started = time.monotonic()
     recorder = run(executor, request)
     assert recorder.exited().exit_code == 0
-    assert time.monotonic() - started < 1.9  # not the reader drain timeout, nor the child's sleep
+    assert time.monotonic() - started < 10  # neither the drain timeout nor the child's sleep
     child_pid = int(recorder.lines("stdout")[0])
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and _alive(child_pid):
         time.sleep(0.01)
     assert not _alive(child_pid)
+
+
+def test_a_child_that_left_the_group_cannot_hold_the_job(
+    tmp_path: Path, executor: LocalExecutor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(process, "READER_DRAIN_SECONDS", 0.3)
+    request = script_request(
+        tmp_path,
+        """
+        import subprocess, sys
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"],
+                                 start_new_session=True)
+        print(child.pid, flush=True)
+        """,
+    )
+    recorder = run(executor, request)
+    child_pid = int(recorder.lines("stdout")[0])
+    try:
+        assert recorder.exited().exit_code == 0
+    finally:
+        os.kill(child_pid, signal.SIGKILL)
 
 
 def _alive(pid: int) -> bool:
@@ -531,31 +555,3 @@ def test_a_failing_sink_does_not_stall_the_job(tmp_path: Path, executor: LocalEx
     assert job.wait(10)
     assert isinstance(seen[-1], JobExited) and seen[-1].exit_code == 0
     assert sum(isinstance(e, LogLine) for e in seen) == 1000
-
-
-def test_many_trivial_jobs_have_little_overhead(tmp_path: Path, executor: LocalExecutor) -> None:
-    import subprocess
-
-    argv = [sys.executable, "-c", "pass"]
-    count = 20
-    started = time.perf_counter()
-    for _ in range(count):
-        subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE).communicate()
-    bare = (time.perf_counter() - started) / count
-
-    started = time.perf_counter()
-    for i in range(count):
-        request = TrainingJobRequest(
-            training_job_name=f"tune-{i:03d}-aaaaaaaa",
-            tuning_job_name="tune",
-            job_dir=tmp_path / "jobs" / str(i),
-            hyperparameters={"lr": "0.1", "_tuning_objective_metric": "m"},
-            max_runtime_seconds=60,
-            entrypoint=argv,
-        )
-        recorder = Recorder()
-        executor.launch(request, recorder)
-        assert recorder.exited().exit_code == 0
-    ours = (time.perf_counter() - started) / count
-    # Generous so that a loaded CI machine does not flake; measured overhead is ~1 ms.
-    assert ours - bare < 0.02, (ours, bare)

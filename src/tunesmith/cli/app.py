@@ -19,7 +19,7 @@ from tunesmith.cli import render
 from tunesmith.cli.progress_view import ProgressView
 from tunesmith.domain.enums import TuningJobStatus
 from tunesmith.domain.parse import load_document
-from tunesmith.errors import SpecValidationError, TunesmithError
+from tunesmith.errors import ResourceNotFoundError, SpecValidationError, TunesmithError
 from tunesmith.orchestrator.controller import TuningJobController
 from tunesmith.orchestrator.service import TuningService
 
@@ -32,6 +32,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
+    pretty_exceptions_show_locals=False,
 )
 console = Console()
 if not console.is_terminal:  # logs and CI: wide enough for the leaderboard
@@ -240,6 +241,27 @@ def stop(
     with _service() as service:
         record = service.stop(name)
         console.print(f"Tuning job {record.name}: {record.status.value}")
+
+
+@app.command()
+def delete(
+    name: Annotated[str, typer.Argument(help="Tuning job name.")],
+    missing_ok: Annotated[
+        bool, typer.Option("--missing-ok", help="Succeed quietly when NAME does not exist.")
+    ] = False,
+) -> None:
+    """Delete NAME (not while it runs): its records, training-job folders, logs and models.
+
+    Example: tunesmith delete quickstart
+    """
+    with _service() as service:
+        try:
+            service.delete(name)
+        except ResourceNotFoundError:
+            if missing_ok:
+                return
+            raise
+        console.print(f"Deleted tuning job {name}")
 
 
 def main() -> None:

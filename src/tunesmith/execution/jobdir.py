@@ -366,9 +366,7 @@ def _write_json(path: Path, obj: Any) -> None:
 
 def _link_channel(channel: ChannelSpec, target: Path) -> None:
     if not _CHANNEL_NAME.match(channel.name) or not channel.name.strip("."):
-        raise ValueError(
-            f"input channel name {channel.name!r} must match {_CHANNEL_NAME.pattern}"
-        )
+        raise ValueError(f"input channel name {channel.name!r} must match {_CHANNEL_NAME.pattern}")
     source = Path(channel.source_path).absolute()
     if not source.exists():
         raise FileNotFoundError(

@@ -19,6 +19,7 @@ Events of one job are delivered one at a time from its supervisor thread: JobSta
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import select
@@ -93,6 +94,7 @@ class _Lines:
                 self.after_cr = ended_cr
             else:
                 self._add(piece)
+                self.after_cr = False
         cut = max(chunk.rfind(b"\n"), chunk.rfind(b"\r"))
         if cut >= 0:
             out = bytes(self.unlogged) + chunk[: cut + 1] if self.unlogged else chunk[: cut + 1]
@@ -157,10 +159,8 @@ class _ExitSignal:
         except (AttributeError, ChildProcessError):
             pass
         finally:
-            try:
+            with contextlib.suppress(OSError):
                 os.write(self._write_fd, b"x")
-            except OSError:
-                pass
             os.close(self._write_fd)
 
     def close(self) -> None:
@@ -240,6 +240,10 @@ class ProcessJob:
             logger.exception("supervising %s failed", self.training_job_name)
             with self._lock:
                 self._kill_group_locked(signal.SIGKILL)
+                self._state = "reaped"
+            if self._proc is not None:
+                with contextlib.suppress(Exception):
+                    self._proc.wait(timeout=5)  # do not leave a zombie behind
             if self.exit_event is None:
                 self._finish(exit_code=None, internal_error=f"executor error: {exc!r}")
         finally:

@@ -6,6 +6,7 @@ gives the same tuning job for the same spec.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ from tunesmith.domain.enums import (
 from tunesmith.domain.parse import parse_spec
 from tunesmith.domain.spec import TuningJobSpec
 from tunesmith.domain.support import check_supported
-from tunesmith.errors import ResourceNotFoundError, TunesmithError
+from tunesmith.errors import ResourceInUseError, ResourceNotFoundError, TunesmithError
 from tunesmith.execution.base import Executor
 from tunesmith.orchestrator.controller import TuningJobController
 from tunesmith.orchestrator.describe import describe_tuning_job, rank, training_job_summary
@@ -39,6 +40,12 @@ def make_executor(settings: Settings) -> Executor:
     raise TunesmithError(
         f"Unknown executor {settings.executor!r} (TUNESMITH_EXECUTOR); available: local"
     )
+
+
+def _lease_live(record: TuningJobRecord) -> bool:
+    """Whether a controller is driving the tuning job right now."""
+    expires = record.lease_expires_at
+    return record.lease_owner is not None and expires is not None and expires > datetime.now(UTC)
 
 
 class TuningService:
@@ -109,10 +116,7 @@ class TuningService:
             return record
         self.store.request_stop(name)
         now = datetime.now(UTC)
-        lease_live = record.lease_owner is not None and (
-            record.lease_expires_at is not None and record.lease_expires_at > now
-        )
-        if not lease_live:
+        if not _lease_live(record):
             for job in self.store.list_training_jobs(name):
                 if not job.status.is_terminal:
                     self.store.finish_training_job(
@@ -127,6 +131,16 @@ class TuningService:
                     )
             self.store.update_tuning_job(name, status=TuningJobStatus.STOPPED, end_time=now)
         return self.store.get_tuning_job(name)
+
+    def delete(self, name: str) -> None:
+        """Remove a tuning job that is not running: its records and its job folders."""
+        record = self.store.get_tuning_job(name)
+        if not record.status.is_terminal and _lease_live(record):
+            raise ResourceInUseError(
+                f"Tuning job '{record.name}' is running; stop it first (tunesmith stop {name})"
+            )
+        self.store.delete_tuning_job(record.name)
+        shutil.rmtree(self.settings.jobs_dir / record.name, ignore_errors=True)
 
     # ------------------------------------------------------------------ reading
     def get(self, name: str) -> TuningJobRecord:

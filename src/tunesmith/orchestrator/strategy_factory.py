@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tunesmith.domain.enums import ObjectiveType, Strategy as StrategyName
+from tunesmith.domain.enums import ObjectiveType
+from tunesmith.domain.enums import Strategy as StrategyName
 from tunesmith.domain.spec import TuningJobSpec
 from tunesmith.space import SearchSpace
 from tunesmith.strategies.base import Strategy

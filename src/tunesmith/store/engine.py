@@ -14,7 +14,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
+
+from tunesmith.errors import OptionalDependencyError, StoreError
 
 BUSY_TIMEOUT_MS = 30_000
 _WRITE_OPTION = "tunesmith_write"
@@ -28,10 +31,18 @@ def is_sqlite(engine: Engine) -> bool:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create the one engine a :class:`~tunesmith.store.Store` uses for all its threads."""
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(f"'{url}' is not a database URL: {exc}") from exc
     if parsed.get_backend_name() != "sqlite":
         kwargs.setdefault("pool_pre_ping", True)
-        return create_engine(url, **kwargs)
+        try:
+            return create_engine(url, **kwargs)
+        except ModuleNotFoundError as exc:
+            if parsed.get_backend_name() == "postgresql":
+                raise OptionalDependencyError("psycopg", "postgres", "A PostgreSQL store") from exc
+            raise
     connect_args = dict(kwargs.pop("connect_args", {}))
     connect_args.setdefault("check_same_thread", False)
     connect_args.setdefault("timeout", BUSY_TIMEOUT_MS / 1000)

@@ -7,36 +7,46 @@ file. Callers get frozen records from ``records.py``, never ORM objects.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tunesmith.domain.enums import (
-    ObjectiveStatus,
     ObjectiveType,
     SecondaryStatus,
     Strategy,
     TrainingJobStatus,
     TuningJobStatus,
-    can_transition_training,
-    can_transition_tuning,
 )
-from tunesmith.errors import (
-    ResourceInUseError,
-    ResourceNotFoundError,
-    StoreError,
-    TunesmithError,
+from tunesmith.errors import StoreError, TunesmithError
+from tunesmith.store._helpers import (
+    affected_rows,
+    assign,
+    check_training_transition,
+    check_tuning_transition,
+    event_columns,
+    find_tuning,
+    finish_defaults,
+    normalized_event,
+    ordinal_counter,
+    record_transition,
+    reject_unknown,
+    to_columns,
+    to_enum,
+    training_exists,
+    training_row,
+    tuning_exists,
+    tuning_not_found,
+    tuning_row,
 )
 from tunesmith.store.engine import make_engine, upgrade_to_head, writer
 from tunesmith.store.models import (
-    RAW_LIMIT,
     TRAINING_JSON_FIELDS,
     TUNING_JSON_FIELDS,
     DecisionRow,
@@ -44,9 +54,7 @@ from tunesmith.store.models import (
     StatusTransitionRow,
     TrainingJobRow,
     TuningJobRow,
-    column_values,
     decision_record,
-    finite_or_none,
     metric_record,
     training_record,
     transition_record,
@@ -82,34 +90,6 @@ _TRAINING_FIXED = frozenset({"name", "tuning_job_name", "ordinal", "creation_tim
 _TRAINING_UPDATABLE = frozenset(TrainingJobRecord.__dataclass_fields__) - _TRAINING_FIXED
 _TUNING_SORT = {"Name": "name_lower", "Status": "status", "CreationTime": "creation_time"}
 
-#: The secondary status a finished job ends in, by primary status.
-_TERMINAL_SECONDARY = {
-    TrainingJobStatus.COMPLETED: SecondaryStatus.COMPLETED,
-    TrainingJobStatus.FAILED: SecondaryStatus.FAILED,
-    TrainingJobStatus.STOPPED: SecondaryStatus.STOPPED,
-}
-_FINAL_SECONDARY = frozenset(
-    {
-        SecondaryStatus.COMPLETED,
-        SecondaryStatus.FAILED,
-        SecondaryStatus.STOPPED,
-        SecondaryStatus.MAX_RUNTIME_EXCEEDED,
-    }
-)
-_STATUS_MESSAGES = {
-    SecondaryStatus.STARTING: "Starting the training job",
-    SecondaryStatus.PENDING: "Preparing the instances for training",
-    SecondaryStatus.DOWNLOADING: "Preparing the job folder and input data",
-    SecondaryStatus.TRAINING: "Training in progress",
-    SecondaryStatus.UPLOADING: "Collecting the model artifacts",
-    SecondaryStatus.RESTARTING: "Restarting the training job",
-    SecondaryStatus.STOPPING: "Stopping the training job",
-    SecondaryStatus.STOPPED: "Training job stopped",
-    SecondaryStatus.MAX_RUNTIME_EXCEEDED: "Training job exceeded MaxRuntimeInSeconds",
-    SecondaryStatus.COMPLETED: "Training job completed",
-    SecondaryStatus.FAILED: "Training job failed",
-}
-
 
 class Store:
     """Tuning jobs, training jobs, metric events, status transitions and decisions."""
@@ -120,7 +100,10 @@ class Store:
         try:
             if migrate:
                 upgrade_to_head(self._engine)
-        except Exception:
+        except SQLAlchemyError as exc:
+            self._engine.dispose()
+            raise StoreError(f"Could not open the store at {self!r}: {exc}") from exc
+        except BaseException:
             self._engine.dispose()
             raise
         self._reader = sessionmaker(self._engine, expire_on_commit=False)
@@ -193,7 +176,7 @@ class Store:
             last_modified_time=now,
             stop_requested=False,
             next_ordinal=1,
-            **_checked(
+            **to_columns(
                 dict(
                     spec=spec,
                     strategy=strategy,
@@ -204,16 +187,23 @@ class Store:
                 TuningJobStatus,
             ),
         )
-        with self._write(conflict=_tuning_exists(name)) as session:
-            if _find_tuning(session, name) is not None:
-                raise _tuning_exists(name)
+        with self._write(conflict=tuning_exists(name)) as session:
+            if find_tuning(session, name) is not None:
+                raise tuning_exists(name)
             session.add(row)
             session.flush()
             return tuning_record(row)
 
+    def delete_tuning_job(self, name: str) -> None:
+        """Remove a tuning job with its training jobs, metric events and decisions (the
+        foreign keys cascade). Raises ResourceNotFoundError when it does not exist."""
+        with self._write() as session:
+            row = tuning_row(session, name)
+            session.execute(delete(TuningJobRow).where(TuningJobRow.name == row.name))
+
     def get_tuning_job(self, name: str) -> TuningJobRecord:
         with self._read() as session:
-            return tuning_record(_tuning_row(session, name))
+            return tuning_record(tuning_row(session, name))
 
     def list_tuning_jobs(
         self,
@@ -228,7 +218,7 @@ class Store:
         key = getattr(TuningJobRow, _TUNING_SORT[sort_by])
         query = select(TuningJobRow)
         if status is not None:
-            query = query.where(TuningJobRow.status == _enum(TuningJobStatus, status).value)
+            query = query.where(TuningJobRow.status == to_enum(TuningJobStatus, status).value)
         if name_contains:
             query = query.where(
                 TuningJobRow.name_lower.contains(name_contains.lower(), autoescape=True)
@@ -242,13 +232,13 @@ class Store:
         self, name: str, *, now: datetime | None = None, **fields: Any
     ) -> TuningJobRecord:
         """Change fields named as in :class:`TuningJobRecord`; the status change must be legal."""
-        _only(fields, _TUNING_UPDATABLE, "tuning job")
-        values = _checked(fields, TUNING_JSON_FIELDS, TuningJobStatus)
+        reject_unknown(fields, _TUNING_UPDATABLE, "tuning job")
+        values = to_columns(fields, TUNING_JSON_FIELDS, TuningJobStatus)
         with self._write() as session:
-            row = _tuning_row(session, name)
+            row = tuning_row(session, name)
             if "status" in values:
-                _check_tuning_transition(row, TuningJobStatus(values["status"]))
-            _assign(row, values, now)
+                check_tuning_transition(row, TuningJobStatus(values["status"]))
+            assign(row, values, now)
             session.flush()
             return tuning_record(row)
 
@@ -258,13 +248,13 @@ class Store:
         A job that already ended is returned unchanged.
         """
         with self._write() as session:
-            row = _tuning_row(session, name)
+            row = tuning_row(session, name)
             status = TuningJobStatus(row.status)
             if not status.is_terminal:
                 values: dict[str, Any] = {"stop_requested": True}
                 if status is TuningJobStatus.IN_PROGRESS:
                     values["status"] = TuningJobStatus.STOPPING.value
-                _assign(row, values, now)
+                assign(row, values, now)
             session.flush()
             return tuning_record(row)
 
@@ -277,8 +267,8 @@ class Store:
                 .values(next_ordinal=TuningJobRow.next_ordinal + 1)
                 .execution_options(synchronize_session=False)
             )
-            if _rowcount(result) == 0:
-                raise _tuning_not_found(tuning_job_name)
+            if affected_rows(result) == 0:
+                raise tuning_not_found(tuning_job_name)
             taken = session.scalar(
                 select(TuningJobRow.next_ordinal).where(
                     TuningJobRow.name_lower == tuning_job_name.lower()
@@ -318,14 +308,14 @@ class Store:
         self, tuning_job_name: str, condition: Any, owner: str | None, expires: datetime | None
     ) -> bool:
         with self._write() as session:
-            _tuning_row(session, tuning_job_name)  # ResourceNotFound if missing
+            tuning_row(session, tuning_job_name)  # ResourceNotFound if missing
             result = session.execute(
                 update(TuningJobRow)
                 .where(TuningJobRow.name_lower == tuning_job_name.lower(), condition)
                 .values(lease_owner=owner, lease_expires_at=expires)
                 .execution_options(synchronize_session=False)
             )
-            return _rowcount(result) == 1
+            return affected_rows(result) == 1
 
     # --- training jobs -------------------------------------------------------------------------
 
@@ -334,30 +324,31 @@ class Store:
     ) -> TrainingJobRecord:
         """Insert a training job and its first SecondaryStatusTransitions entry."""
         fields = {k: getattr(record, k) for k in TrainingJobRecord.__dataclass_fields__}
-        values = _checked(fields, TRAINING_JSON_FIELDS, TrainingJobStatus)
-        with self._write(conflict=_training_exists(record.name)) as session:
-            values["tuning_job_name"] = _tuning_row(session, record.tuning_job_name).name
+        values = to_columns(fields, TRAINING_JSON_FIELDS, TrainingJobStatus)
+        with self._write(conflict=training_exists(record.name)) as session:
+            values["tuning_job_name"] = tuning_row(session, record.tuning_job_name).name
             if session.get(TrainingJobRow, record.name) is not None:
-                raise _training_exists(record.name)
+                raise training_exists(record.name)
             row = TrainingJobRow(**values)
             session.add(row)
-            _record_transition(session, row, row.creation_time, status_message)
+            record_transition(session, row, row.creation_time, status_message)
             session.flush()
             return training_record(row)
 
     def get_training_job(self, name: str) -> TrainingJobRecord:
         with self._read() as session:
-            return training_record(_training_row(session, name))
+            return training_record(training_row(session, name))
 
     def list_training_jobs(
         self, tuning_job_name: str, status: TrainingJobStatus | str | None = None
     ) -> list[TrainingJobRecord]:
         """A tuning job's training jobs in launch order (ResourceNotFound if it does not exist)."""
         with self._read() as session:
-            parent = _tuning_row(session, tuning_job_name)
+            parent = tuning_row(session, tuning_job_name)
             query = select(TrainingJobRow).where(TrainingJobRow.tuning_job_name == parent.name)
             if status is not None:
-                query = query.where(TrainingJobRow.status == _enum(TrainingJobStatus, status).value)
+                wanted = to_enum(TrainingJobStatus, status).value
+                query = query.where(TrainingJobRow.status == wanted)
             query = query.order_by(TrainingJobRow.ordinal, TrainingJobRow.name)
             return [training_record(row) for row in session.scalars(query)]
 
@@ -374,10 +365,10 @@ class Store:
         A change of ``secondary_status`` closes the open SecondaryStatusTransitions entry and
         opens a new one (with ``status_message``, or a default text).
         """
-        _only(fields, _TRAINING_UPDATABLE, "training job")
-        values = _checked(fields, TRAINING_JSON_FIELDS, TrainingJobStatus)
+        reject_unknown(fields, _TRAINING_UPDATABLE, "training job")
+        values = to_columns(fields, TRAINING_JSON_FIELDS, TrainingJobStatus)
         with self._write() as session:
-            row = _training_row(session, name)
+            row = training_row(session, name)
             return self._apply_training(session, row, values, now, status_message)
 
     def finish_training_job(
@@ -396,15 +387,15 @@ class Store:
         (at least 1) when the job started; ``objective_status`` = Succeeded if the job has a
         final objective value, else Failed (when it was still Pending).
         """
-        _only(fields, _TRAINING_UPDATABLE, "training job")
-        final = _enum(TrainingJobStatus, status)
+        reject_unknown(fields, _TRAINING_UPDATABLE, "training job")
+        final = to_enum(TrainingJobStatus, status)
         if not final.is_terminal:
             raise StoreError(f"finish_training_job needs a final status, not {final.value}.")
         now = now or utcnow()
         with self._write() as session:
-            row = _training_row(session, name)
-            fields = {**_finish_defaults(row, final, fields, now), **fields, "status": final}
-            values = _checked(fields, TRAINING_JSON_FIELDS, TrainingJobStatus)
+            row = training_row(session, name)
+            fields = {**finish_defaults(row, final, fields, now), **fields, "status": final}
+            values = to_columns(fields, TRAINING_JSON_FIELDS, TrainingJobStatus)
             return self._apply_training(session, row, values, now, status_message)
 
     def _apply_training(
@@ -417,11 +408,11 @@ class Store:
     ) -> TrainingJobRecord:
         now = now or utcnow()
         if "status" in values:
-            _check_training_transition(row, TrainingJobStatus(values["status"]))
+            check_training_transition(row, TrainingJobStatus(values["status"]))
         old_secondary = row.secondary_status
-        _assign(row, values, now)
+        assign(row, values, now)
         if row.secondary_status != old_secondary:
-            _record_transition(session, row, now, status_message)
+            record_transition(session, row, now, status_message)
         session.flush()
         return training_record(row)
 
@@ -438,12 +429,12 @@ class Store:
         if not events:
             return []
         with self._write() as session:
-            _training_row(session, training_job_name)
-            next_ordinal = _ordinal_counter(session, training_job_name)
-            stored = [_normalized_event(training_job_name, event, next_ordinal) for event in events]
+            training_row(session, training_job_name)
+            next_ordinal = ordinal_counter(session, training_job_name)
+            stored = [normalized_event(training_job_name, event, next_ordinal) for event in events]
             session.execute(
                 MetricEventRow.__table__.insert(),
-                [_event_columns(event) for event in stored],
+                [event_columns(event) for event in stored],
             )
             return stored
 
@@ -462,7 +453,7 @@ class Store:
     ) -> list[MetricEventRecord]:
         """Metric events of every training job of a tuning job (for median-rule histories)."""
         with self._read() as session:
-            parent = _tuning_row(session, tuning_job_name).name
+            parent = tuning_row(session, tuning_job_name).name
         query = (
             select(MetricEventRow)
             .join(TrainingJobRow, TrainingJobRow.name == MetricEventRow.training_job_name)
@@ -504,12 +495,12 @@ class Store:
         Also sets the training job's ``secondary_status``. Recording the same status twice in
         a row (e.g. Starting again on a retry) still adds an entry.
         """
-        new = _enum(SecondaryStatus, status)
+        new = to_enum(SecondaryStatus, status)
         now = now or utcnow()
         with self._write() as session:
-            row = _training_row(session, training_job_name)
-            _assign(row, {"secondary_status": new.value}, now)
-            transition = _record_transition(session, row, now, message)
+            row = training_row(session, training_job_name)
+            assign(row, {"secondary_status": new.value}, now)
+            transition = record_transition(session, row, now, message)
             session.flush()
             return transition_record(transition)
 
@@ -533,7 +524,7 @@ class Store:
     ) -> DecisionRecord:
         """Keep a scheduler decision (e.g. kind "STOP") and why it was taken."""
         with self._write() as session:
-            _training_row(session, training_job_name)
+            training_row(session, training_job_name)
             row = DecisionRow(
                 training_job_name=training_job_name,
                 kind=kind,
@@ -554,184 +545,9 @@ class Store:
             query = query.where(DecisionRow.training_job_name == training_job_name)
         with self._read() as session:
             if tuning_job_name is not None:
-                parent = _tuning_row(session, tuning_job_name).name
+                parent = tuning_row(session, tuning_job_name).name
                 query = query.join(
                     TrainingJobRow, TrainingJobRow.name == DecisionRow.training_job_name
                 ).where(TrainingJobRow.tuning_job_name == parent)
             rows = session.scalars(query.order_by(DecisionRow.id))
             return [decision_record(row) for row in rows]
-
-
-# --- helpers -----------------------------------------------------------------------------------
-
-
-def _find_tuning(session: Session, name: str) -> TuningJobRow | None:
-    query = select(TuningJobRow).where(TuningJobRow.name_lower == name.lower())
-    return session.scalars(query).one_or_none()
-
-
-def _tuning_row(session: Session, name: str) -> TuningJobRow:
-    row = _find_tuning(session, name)
-    if row is None:
-        raise _tuning_not_found(name)
-    return row
-
-
-def _training_row(session: Session, name: str) -> TrainingJobRow:
-    row = session.get(TrainingJobRow, name)
-    if row is None:
-        raise ResourceNotFoundError(f"Could not find training job '{name}'.")
-    return row
-
-
-def _tuning_not_found(name: str) -> ResourceNotFoundError:
-    return ResourceNotFoundError(f"Could not find hyper parameter tuning job '{name}'.")
-
-
-def _tuning_exists(name: str) -> ResourceInUseError:
-    return ResourceInUseError(
-        f"Resource Already Exists: Hyper Parameter Tuning Job with name {name} already exists. "
-        "Choose a different name."
-    )
-
-
-def _training_exists(name: str) -> ResourceInUseError:
-    return ResourceInUseError(
-        f"Resource Already Exists: Training Job with name {name} already exists. "
-        "Choose a different name."
-    )
-
-
-def _enum(enum: Any, value: Any) -> Any:
-    try:
-        return enum(value)
-    except ValueError as exc:
-        allowed = ", ".join(member.value for member in enum)
-        raise StoreError(f"{value!r} is not a valid {enum.__name__} ({allowed}).") from exc
-
-
-def _checked(fields: dict[str, Any], json_fields: dict[str, str], status: Any) -> dict[str, Any]:
-    try:
-        return column_values(fields, json_fields, status)
-    except ValueError as exc:
-        raise StoreError(f"Invalid value for the store: {exc}") from exc
-
-
-def _only(fields: dict[str, Any], allowed: frozenset[str], what: str) -> None:
-    unknown = sorted(set(fields) - allowed)
-    if unknown:
-        raise StoreError(
-            f"Cannot update {', '.join(unknown)} of a {what}; updatable: {sorted(allowed)}."
-        )
-
-
-def _assign(row: Any, values: dict[str, Any], now: datetime | None) -> None:
-    for key, value in values.items():
-        setattr(row, key, value)
-    row.last_modified_time = now or utcnow()
-
-
-def _check_tuning_transition(row: TuningJobRow, new: TuningJobStatus) -> None:
-    old = TuningJobStatus(row.status)
-    if not can_transition_tuning(old, new):
-        raise StoreError(
-            f"Hyper parameter tuning job '{row.name}' cannot go from {old.value} to {new.value}."
-        )
-
-
-def _check_training_transition(row: TrainingJobRow, new: TrainingJobStatus) -> None:
-    old = TrainingJobStatus(row.status)
-    if not can_transition_training(old, new):
-        raise StoreError(f"Training job '{row.name}' cannot go from {old.value} to {new.value}.")
-
-
-def _rowcount(result: Any) -> int:
-    return int(result.rowcount)
-
-
-def _record_transition(
-    session: Session, row: TrainingJobRow, now: datetime, message: str | None
-) -> StatusTransitionRow:
-    """Close the job's open transition and open one for its current secondary status."""
-    session.execute(
-        update(StatusTransitionRow)
-        .where(
-            StatusTransitionRow.training_job_name == row.name,
-            StatusTransitionRow.end_time.is_(None),
-        )
-        .values(end_time=now)
-        .execution_options(synchronize_session=False)
-    )
-    status = SecondaryStatus(row.secondary_status)
-    transition = StatusTransitionRow(
-        training_job_name=row.name,
-        status=status.value,
-        start_time=now,
-        end_time=now if status in _FINAL_SECONDARY else None,
-        message=message if message is not None else _STATUS_MESSAGES.get(status, ""),
-    )
-    session.add(transition)
-    return transition
-
-
-def _finish_defaults(
-    row: TrainingJobRow, final: TrainingJobStatus, fields: dict[str, Any], now: datetime
-) -> dict[str, Any]:
-    end = fields.get("end_time") or now
-    defaults: dict[str, Any] = {"end_time": end, "secondary_status": _TERMINAL_SECONDARY[final]}
-    start = fields.get("start_time", row.start_time)
-    if start is not None:
-        defaults["billable_seconds"] = max(1, math.ceil((end - start).total_seconds()))
-    objective = fields.get("final_objective_value", row.final_objective_value)
-    if row.objective_status == ObjectiveStatus.PENDING.value:
-        has_value = finite_or_none(objective) is not None
-        defaults["objective_status"] = (
-            ObjectiveStatus.SUCCEEDED if has_value else ObjectiveStatus.FAILED
-        )
-    return defaults
-
-
-def _ordinal_counter(session: Session, training_job_name: str) -> dict[tuple[str, int], int]:
-    """The highest ordinal stored so far for each (metric, attempt) of a training job."""
-    query = (
-        select(MetricEventRow.metric_name, MetricEventRow.attempt, func.max(MetricEventRow.ordinal))
-        .where(MetricEventRow.training_job_name == training_job_name)
-        .group_by(MetricEventRow.metric_name, MetricEventRow.attempt)
-    )
-    return {(name, attempt): top or 0 for name, attempt, top in session.execute(query)}
-
-
-def _normalized_event(
-    training_job_name: str, event: MetricEventRecord, counter: dict[tuple[str, int], int]
-) -> MetricEventRecord:
-    if event.training_job_name not in ("", training_job_name):
-        raise StoreError(
-            f"Metric event of '{event.training_job_name}' given for '{training_job_name}'."
-        )
-    value = finite_or_none(event.value)
-    key = (event.metric_name, event.attempt)
-    ordinal = None
-    if value is not None:
-        ordinal = event.ordinal if event.ordinal is not None else counter.get(key, 0) + 1
-        counter[key] = max(counter.get(key, 0), ordinal)
-    return MetricEventRecord(
-        metric_name=event.metric_name,
-        value=value,
-        raw=(event.raw or "")[:RAW_LIMIT],
-        timestamp=float(event.timestamp),
-        ordinal=ordinal,
-        attempt=event.attempt,
-        training_job_name=training_job_name,
-    )
-
-
-def _event_columns(event: MetricEventRecord) -> dict[str, Any]:
-    return {
-        "training_job_name": event.training_job_name,
-        "metric_name": event.metric_name,
-        "value": event.value,
-        "raw": event.raw,
-        "ordinal": event.ordinal,
-        "timestamp": event.timestamp,
-        "attempt": event.attempt,
-    }

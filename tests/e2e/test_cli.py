@@ -1,0 +1,205 @@
+"""The command line as a user runs it: real processes, a real SQLite file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import CLI, cli_env, run_cli, write_spec
+
+ROOT = Path(__file__).resolve().parents[2]
+
+QUADRATIC = r"""
+import argparse
+p = argparse.ArgumentParser(); p.add_argument("-x", "--x", type=float)
+p.add_argument("--epochs", type=int)
+a = p.parse_args()
+for epoch in range(1, a.epochs + 1):
+    print(f"epoch {epoch}: loss={(a.x - 1) ** 2 + 1 / epoch:.6f}", flush=True)
+"""
+
+SLOW = r"""
+import time
+print("loss=1.0", flush=True)
+time.sleep(120)
+"""
+
+
+@pytest.mark.timeout(240)
+def test_quickstart_end_to_end(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    result = run_cli(["tune", str(ROOT / "examples/quickstart/tuning.yaml")], home, timeout=200)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Tuning job Completed" in result.stdout
+    assert "12/12 done" in result.stdout
+
+    board = json.loads(run_cli(["leaderboard", "quickstart", "--format", "json"], home).stdout)
+    assert len(board) == 12
+    values = [j["FinalHyperParameterTuningJobObjectiveMetric"]["Value"] for j in board]
+    assert values == sorted(values, reverse=True)
+    for job in board:
+        assert job["TrainingJobStatus"] == "Completed"
+        assert job["ObjectiveStatus"] == "Succeeded"
+        assert set(job["TunedHyperParameters"]) == {"alpha", "loss", "penalty"}
+        assert job["TrainingJobName"].startswith("quickstart-")
+        assert 0.5 < job["FinalHyperParameterTuningJobObjectiveMetric"]["Value"] <= 1.0
+        model = home / "jobs" / "quickstart" / job["TrainingJobName"] / "model" / "model.pkl"
+        assert model.is_file()
+
+    described = json.loads(run_cli(["describe", "quickstart"], home).stdout)
+    assert described["HyperParameterTuningJobStatus"] == "Completed"
+    assert described["TrainingJobStatusCounters"]["Completed"] == 12
+    assert described["BestTrainingJob"]["TrainingJobName"] == board[0]["TrainingJobName"]
+    assert described["HyperParameterTuningJobConfig"]["Strategy"] == "Random"
+
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                run_cli(["leaderboard", "quickstart", "--format", "csv", "--top", "3"], home).stdout
+            )
+        )
+    )
+    assert [r["TrainingJobName"] for r in rows] == [j["TrainingJobName"] for j in board[:3]]
+
+    logs = run_cli(["logs", "quickstart", "1"], home).stdout
+    assert "validation:accuracy=" in logs
+    listing = run_cli(["list"], home).stdout
+    assert "quickstart" in listing and "Completed" in listing
+
+
+@pytest.mark.timeout(120)
+def test_same_seed_same_configurations(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    spec = write_spec(tmp_path / "s", QUADRATIC, estimator={"hyperparameters": {"epochs": 2}})
+    for name in ("first", "second"):
+        result = run_cli(["tune", str(spec), "--name", name], home)
+        assert result.returncode == 0, result.stderr
+    configs = []
+    for name in ("first", "second"):
+        board = json.loads(run_cli(["leaderboard", name, "--format", "json"], home).stdout)
+        configs.append(sorted(j["TunedHyperParameters"]["x"] for j in board))
+    assert configs[0] == configs[1]
+    board = json.loads(run_cli(["leaderboard", "first", "--format", "json"], home).stdout)
+    best = board[0]
+    x = float(best["TunedHyperParameters"]["x"])
+    assert best["FinalHyperParameterTuningJobObjectiveMetric"]["Value"] == pytest.approx(
+        (x - 1) ** 2 + 0.5, abs=1e-5
+    )
+
+
+@pytest.mark.timeout(60)
+def test_invalid_spec_creates_nothing(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    spec = write_spec(
+        tmp_path / "s",
+        QUADRATIC,
+        metric_definitions=[{"Name": "loss", "Regex": "loss=[0-9.]+"}],
+        max_parallel_jobs=0,
+    )
+    result = run_cli(["tune", str(spec)], home)
+    assert result.returncode == 3
+    assert "max_parallel_jobs" in result.stderr
+    assert "Nothing was created" in result.stderr
+    fixed = write_spec(
+        tmp_path / "s", QUADRATIC, metric_definitions=[{"Name": "loss", "Regex": "loss=[0-9.]+"}]
+    )
+    result = run_cli(["tune", str(fixed)], home)
+    assert result.returncode == 3
+    assert "metric_definitions[0].Regex" in result.stderr
+    assert "exactly one capture group" in result.stderr
+    db = home / "tunesmith.db"
+    if db.exists():
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("select count(*) from tuning_jobs").fetchone()[0] == 0
+    missing = run_cli(["describe", "nope"], home)
+    assert missing.returncode == 1
+    assert "Could not find hyper parameter tuning job 'nope'" in missing.stderr
+
+
+def _wait_for_running(home: Path, name: str, count: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = run_cli(["describe", name], home)
+        if result.returncode == 0:
+            counters = json.loads(result.stdout)["TrainingJobStatusCounters"]
+            if counters["InProgress"] >= count:
+                return
+        time.sleep(0.3)
+    raise AssertionError(f"{name} never had {count} running jobs")
+
+
+def _start_tune(spec: Path, home: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*CLI, "tune", str(spec)],
+        env=cli_env(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.mark.timeout(120)
+def test_stop_from_another_process(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    spec = write_spec(tmp_path / "s", SLOW, max_jobs=6, max_parallel_jobs=2)
+    tune = _start_tune(spec, home)
+    try:
+        _wait_for_running(home, "job", 2)
+        stop = run_cli(["stop", "job"], home)
+        assert stop.returncode == 0, stop.stderr
+        out, err = tune.communicate(timeout=60)
+    finally:
+        tune.kill()
+    assert tune.returncode == 2, out + err
+    described = json.loads(run_cli(["describe", "job"], home).stdout)
+    assert described["HyperParameterTuningJobStatus"] == "Stopped"
+    assert described["TrainingJobStatusCounters"]["Stopped"] == 2
+    assert described["TrainingJobStatusCounters"]["InProgress"] == 0
+    board = json.loads(run_cli(["leaderboard", "job", "--format", "json"], home).stdout)
+    assert len(board) == 2  # nothing launched after the stop
+    for job in board:  # a stopped job is ranked on its last objective
+        assert job["ObjectiveStatus"] == "Succeeded"
+
+
+@pytest.mark.timeout(120)
+def test_ctrl_c_stops_cleanly_and_leaves_no_process(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    spec = write_spec(tmp_path / "s", SLOW, max_jobs=4, max_parallel_jobs=2)
+    tune = _start_tune(spec, home)
+    try:
+        _wait_for_running(home, "job", 2)
+        pids = _pids(home)
+        tune.send_signal(signal.SIGINT)
+        out, err = tune.communicate(timeout=60)
+    finally:
+        tune.kill()
+    assert tune.returncode == 2, out + err
+    assert "Stopping the running training jobs" in err
+    described = json.loads(run_cli(["describe", "job"], home).stdout)
+    assert described["HyperParameterTuningJobStatus"] == "Stopped"
+    assert described["TrainingJobStatusCounters"]["Stopped"] == 2
+    for pid in pids:
+        assert not _alive(pid), f"training process {pid} survived Ctrl-C"
+
+
+def _pids(home: Path) -> list[int]:
+    with sqlite3.connect(home / "tunesmith.db") as conn:
+        return [row[0] for row in conn.execute("select pid from training_jobs") if row[0]]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as handle:  # a zombie is not alive
+        return handle.read().split()[2] != "Z"
