@@ -197,3 +197,46 @@ def test_missing_program_is_a_client_error(tmp_path: Path, service: TuningServic
     assert job.status == TrainingJobStatus.FAILED
     assert job.failure_kind == FailureKind.NON_RETRYABLE
     assert "could not start" in (job.failure_reason or "")
+
+
+RETRY_SCRIPT = r'''
+import argparse, os, signal, sys
+marker = os.path.join(os.environ["SM_CHECKPOINT_DIR"], "attempted")
+if os.path.exists(marker):
+    print("loss=0.3", flush=True)
+    sys.exit(0)
+open(marker, "w").close()
+print("loss=9.0", flush=True)
+if os.environ.get("MODE") == "error":
+    sys.exit(1)
+os.kill(os.getpid(), signal.SIGKILL)
+'''
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize(("mode", "retried"), [("kill", True), ("error", False)])
+def test_retry_strategy_retries_internal_failures_only(
+    tmp_path: Path, service: TuningService, mode: str, retried: bool
+) -> None:
+    path = write_spec(
+        tmp_path / "spec",
+        RETRY_SCRIPT,
+        tuning_job_name="retry",
+        max_jobs=1,
+        estimator={"max_retry_attempts": 2, "environment": {"MODE": mode}},
+    )
+    service.create(service.validate(load_document(path.read_text()), base_dir=path.parent))
+    service.run("retry")
+    (job,) = service.training_jobs("retry")
+    if retried:
+        assert job.status == TrainingJobStatus.COMPLETED
+        assert job.attempts == 2
+        assert job.final_objective_value == pytest.approx(0.3)
+        events = service.store.list_metric_events(job.name, "loss")
+        assert [(e.attempt, e.value) for e in events] == [(1, 9.0), (2, 0.3)]
+        messages = [t.message for t in service.store.list_status_transitions(job.name)]
+        assert any("Retrying (attempt 2)" in m and "SIGKILL" in m for m in messages)
+    else:
+        assert job.status == TrainingJobStatus.FAILED
+        assert job.attempts == 1
+        assert job.failure_kind == FailureKind.NON_RETRYABLE

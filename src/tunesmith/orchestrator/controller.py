@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from tunesmith.domain.enums import (
     FailureKind,
@@ -30,7 +31,7 @@ from tunesmith.execution.base import Executor, JobEvent, JobExited, JobHandle, J
 from tunesmith.metrics import MetricParser
 from tunesmith.orchestrator.naming import training_job_name
 from tunesmith.orchestrator.objective import ObjectiveTracker
-from tunesmith.orchestrator.outcome import decide_outcome
+from tunesmith.orchestrator.outcome import Outcome, decide_outcome
 from tunesmith.orchestrator.progress import Progress
 from tunesmith.orchestrator.requests import all_hyperparameters, build_request
 from tunesmith.orchestrator.strategy_factory import make_strategy
@@ -56,6 +57,7 @@ class _RunningJob:
     tracker: ObjectiveTracker
     attempt: int
     started: float | None = None
+    used_seconds: float = 0.0  # runtime of earlier attempts (MaxRuntime covers all attempts)
     stop_reason: str | None = None
     metrics: list[MetricEventRecord] = field(default_factory=list)
 
@@ -313,6 +315,8 @@ class TuningJobController:
         outcome = decide_outcome(
             event, self.spec.definition.stopping_condition.max_runtime_in_seconds, job.stop_reason
         )
+        if outcome.failure_kind == FailureKind.RETRYABLE and self._retry(job, event, outcome):
+            return
         value, objective_status, note = job.tracker.final()
         billable = None
         if job.started is not None:
@@ -332,6 +336,42 @@ class TuningJobController:
             exit_code=event.exit_code,
         )
         self._check_fail_fast()
+
+    def _retry(self, job: _RunningJob, event: JobExited, outcome: Outcome) -> bool:
+        """RetryStrategy: relaunch a job that failed for an internal reason, under the same
+        name, while attempts remain and the tuning job is not stopping."""
+        retry = self.spec.definition.retry_strategy
+        if retry is None or job.attempt > retry.maximum_retry_attempts:
+            return False
+        if self._stopping_reason is not None:
+            return False
+        attempt = job.attempt + 1
+        record = self.store.update_training_job(
+            job.name,
+            attempts=attempt,
+            secondary_status=SecondaryStatus.STARTING,
+            status_message=f"Retrying (attempt {attempt}) after: {outcome.failure_reason}",
+        )
+        used = job.used_seconds + (event.time - job.started if job.started else 0.0)
+        budget = self.spec.definition.stopping_condition.max_runtime_in_seconds
+        retried = _RunningJob(
+            job.name,
+            None,
+            ObjectiveTracker(self.objective_name),
+            attempt=attempt,
+            used_seconds=used,
+        )
+        self._running[job.name] = retried
+        request = build_request(
+            self.spec,
+            job.name,
+            record.hyperparameters,
+            Path(record.job_dir or self.settings.jobs_dir / self.name / job.name),
+            attempt=attempt,
+            max_runtime_seconds=max(1, int(budget - used)),
+        )
+        retried.handle = self.executor.launch(request, self._events.put)
+        return True
 
     def _check_fail_fast(self) -> None:
         """SageMaker's rule: the first five finished training jobs all failed -> Failed."""

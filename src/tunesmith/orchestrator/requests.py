@@ -24,6 +24,7 @@ def build_request(
     hyperparameters: dict[str, str],
     job_dir: Path,
     attempt: int = 1,
+    max_runtime_seconds: int | None = None,
 ) -> TrainingJobRequest:
     definition = spec.definition
     algorithm = definition.algorithm_specification
@@ -36,7 +37,8 @@ def build_request(
         tuning_job_name=spec.hyper_parameter_tuning_job_name,
         job_dir=job_dir,
         hyperparameters=hyperparameters,
-        max_runtime_seconds=definition.stopping_condition.max_runtime_in_seconds,
+        max_runtime_seconds=max_runtime_seconds
+        or definition.stopping_condition.max_runtime_in_seconds,
         program=program,
         submit_directory=Path(submit_dir) if program and submit_dir else None,
         entrypoint=list(algorithm.container_entrypoint) if algorithm.container_entrypoint else None,
