@@ -34,7 +34,8 @@ from tunesmith.orchestrator.objective import ObjectiveTracker
 from tunesmith.orchestrator.outcome import Outcome, decide_outcome
 from tunesmith.orchestrator.progress import Progress
 from tunesmith.orchestrator.requests import all_hyperparameters, build_request
-from tunesmith.orchestrator.strategy_factory import make_strategy
+from tunesmith.orchestrator.strategy_factory import make_scheduler, make_strategy
+from tunesmith.scheduling.base import Action, JobCurve
 from tunesmith.settings import Settings
 from tunesmith.space import SearchSpace
 from tunesmith.store import MetricEventRecord, Store, TrainingJobRecord
@@ -87,6 +88,8 @@ class TuningJobController:
         self.creation_time = record.creation_time
         self.space = SearchSpace.from_ranges(self.spec.ranges)
         self.strategy = make_strategy(self.spec, self.space)
+        self.scheduler = make_scheduler(self.spec)
+        self._curves: dict[str, JobCurve] = {}
         definitions = self.spec.definition.algorithm_specification.metric_definitions
         self.parser = MetricParser([(d.name, d.regex) for d in definitions])
         config = self.spec.hyper_parameter_tuning_job_config
@@ -128,6 +131,7 @@ class TuningJobController:
             )
         try:
             self._mark_orphans_failed()
+            self._load_curves()
             self._loop()
         except BaseException:
             self._abort_running()
@@ -218,13 +222,31 @@ class TuningJobController:
         trials = []
         for record in records:
             config = self.space.parse(record.tuned_hyperparameters)
+            curve = self._curves.get(record.name)
+            values = curve.values if curve else ()
             if not record.status.is_terminal:
-                trials.append(Trial(config, TrialState.PENDING))
+                trials.append(Trial(config, TrialState.PENDING, curve=values))
             elif record.objective_status == ObjectiveStatus.SUCCEEDED:
-                trials.append(Trial(config, TrialState.COMPLETED, record.final_objective_value))
+                trials.append(
+                    Trial(config, TrialState.COMPLETED, record.final_objective_value, values)
+                )
             else:
-                trials.append(Trial(config, TrialState.FAILED))
+                trials.append(Trial(config, TrialState.FAILED, curve=values))
         return trials
+
+    def _load_curves(self) -> None:
+        """Objective curves of every job so far (the latest attempt of each), for schedulers."""
+        records = {r.name: r for r in self.store.list_training_jobs(self.name)}
+        values: dict[str, list[float]] = {name: [] for name in records}
+        events = self.store.list_tuning_job_metric_events(self.name, self.objective_name)
+        for event in events:
+            record = records.get(event.training_job_name)
+            if record and event.value is not None and event.attempt == record.attempts:
+                values[record.name].append(event.value)
+        self._curves = {
+            name: JobCurve(name, r.ordinal, tuple(values[name]), r.status.is_terminal)
+            for name, r in records.items()
+        }
 
     def _launch(self, tuned: dict[str, str]) -> None:
         ordinal = self.store.allocate_training_job_ordinal(self.name)
@@ -245,6 +267,7 @@ class TuningJobController:
         )
         job = _RunningJob(name, None, ObjectiveTracker(self.objective_name), attempt=1)
         self._running[name] = job
+        self._curves[name] = JobCurve(name, ordinal, (), False)
         request = build_request(self.spec, name, hyperparameters, job_dir, attempt=1)
         job.handle = self.executor.launch(request, self._events.put)
 
@@ -283,6 +306,12 @@ class TuningJobController:
             return
         for match in self.parser.parse(line.text):
             ordinal = job.tracker.ordinal_for(match)
+            if (
+                match.name == self.objective_name
+                and ordinal is not None
+                and match.value is not None
+            ):
+                self._on_objective_report(job, ordinal, match.value)
             job.metrics.append(
                 MetricEventRecord(
                     metric_name=match.name,
@@ -294,6 +323,17 @@ class TuningJobController:
                     training_job_name=job.name,
                 )
             )
+
+    def _on_objective_report(self, job: _RunningJob, step: int, value: float) -> None:
+        """Ask the scheduler at once, so a stop costs no more epochs than it must."""
+        curve = self._curves[job.name]
+        self._curves[job.name] = JobCurve(job.name, curve.ordinal, (*curve.values, value), False)
+        if job.stop_reason is not None:
+            return
+        decision = self.scheduler.on_report(job.name, step, value, self._curves)
+        if decision.action == Action.STOP:
+            self.store.add_decision(job.name, "STOP", decision.reason, step)
+            self._stop_job(job, decision.reason)
 
     def _flush_metrics(self) -> None:
         for job in self._running.values():
@@ -321,7 +361,11 @@ class TuningJobController:
             event, self.spec.definition.stopping_condition.max_runtime_in_seconds, job.stop_reason
         )
         if outcome.failure_kind == FailureKind.RETRYABLE and self._retry(job, event, outcome):
+            curve = self._curves[job.name]
+            self._curves[job.name] = JobCurve(job.name, curve.ordinal, (), False)
             return
+        curve = self._curves[job.name]
+        self._curves[job.name] = JobCurve(job.name, curve.ordinal, curve.values, True)
         value, objective_status, note = job.tracker.final()
         billable = None
         if job.started is not None:

@@ -1,10 +1,11 @@
-"""Which strategies this build can run, and building one for a spec."""
+"""Which strategies and schedulers this build can run, and building them for a spec."""
 
 from __future__ import annotations
 
-from tunesmith.domain.enums import ObjectiveType
+from tunesmith.domain.enums import EarlyStoppingType, ObjectiveType
 from tunesmith.domain.enums import Strategy as StrategyName
 from tunesmith.domain.spec import TuningJobSpec
+from tunesmith.scheduling.base import NoStopping, Scheduler
 from tunesmith.space import SearchSpace
 from tunesmith.strategies.base import Strategy
 from tunesmith.strategies.grid_search import GridSearch
@@ -33,3 +34,18 @@ def make_strategy(spec: TuningJobSpec, space: SearchSpace) -> Strategy:
         maximize = spec.objective.type == ObjectiveType.MAXIMIZE
         return BayesianSearch(space, maximize=maximize, seed=seed)
     return RandomSearch(space, seed)
+
+
+def make_scheduler(spec: TuningJobSpec) -> Scheduler:
+    """Median rule for early stopping Auto, ASHA rungs for Hyperband, else never stop."""
+    config = spec.hyper_parameter_tuning_job_config
+    maximize = spec.objective.type == ObjectiveType.MAXIMIZE
+    if config.strategy == StrategyName.HYPERBAND:
+        from tunesmith.scheduling.hyperband import scheduler_for
+
+        return scheduler_for(spec, maximize=maximize)
+    if config.training_job_early_stopping_type == EarlyStoppingType.AUTO:
+        from tunesmith.scheduling.median import MedianStoppingRule
+
+        return MedianStoppingRule(maximize=maximize)
+    return NoStopping()

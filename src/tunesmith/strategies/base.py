@@ -28,6 +28,7 @@ class Trial:
     config: Config  # typed values: int, float or str per parameter
     state: TrialState
     objective: float | None = None  # as reported, in the metric's own direction
+    curve: tuple[float, ...] = ()  # finite objective values in report order (multi-fidelity)
 
 
 class Strategy(Protocol):
