@@ -110,3 +110,56 @@ def test_tuning_job_runtime_budget_ends_it_completed(service: TuningService) -> 
     assert 8 <= len(jobs) <= 12
     stopped = [j for j in jobs if j.status == TrainingJobStatus.STOPPED]
     assert len(stopped) <= 2
+
+
+def _with_criteria(name: str, criteria: dict[str, Any], **limits: Any) -> dict[str, Any]:
+    body = request(name, **limits)
+    body["HyperParameterTuningJobConfig"]["TuningJobCompletionCriteria"] = criteria
+    return body
+
+
+def test_target_objective_value_completes_early(service: TuningService) -> None:
+    service.create(parse_request(_with_criteria(
+        "target", {"TargetObjectiveMetricValue": 2.0}, MaxParallelTrainingJobs=1
+    )))
+    service.run("target", executor=SimulatedExecutor(quadratic))
+    jobs = service.training_jobs("target")
+    values = [j.final_objective_value for j in jobs]
+    assert len(jobs) < 50
+    assert values[-1] <= 2.0 and all(v > 2.0 for v in values[:-1])
+    described = service.describe("target")
+    assert described["HyperParameterTuningJobStatus"] == "Completed"
+    assert "TargetObjectiveMetricValue 2.0" in described["TuningJobCompletionDetails"]["Reason"]
+
+
+def test_best_objective_not_improving_completes_after_n_jobs(service: TuningService) -> None:
+    def flat(hps: dict[str, str]) -> SimulatedRun:  # every job scores the same
+        return epochs_run([5.0], "loss")
+
+    service.create(parse_request(_with_criteria(
+        "flat", {"BestObjectiveNotImproving": {"MaxNumberOfTrainingJobsNotImproving": 4}},
+        MaxParallelTrainingJobs=1,
+    )))
+    service.run("flat", executor=SimulatedExecutor(flat))
+    assert len(service.training_jobs("flat")) == 5  # the first sets the best, four more fail to
+    details = service.describe("flat")["TuningJobCompletionDetails"]
+    assert details["NumberOfTrainingJobsObjectiveNotImproving"] == 4
+    assert "BestObjectiveNotImproving" in details["Reason"]
+
+
+def test_convergence_detected(service: TuningService) -> None:
+    counter = iter(range(1000))
+
+    def saturating(hps: dict[str, str]) -> SimulatedRun:
+        i = next(counter)
+        return epochs_run([1.0 + 10.0 / (1 + i) if i < 8 else 2.2], "loss")
+
+    service.create(parse_request(_with_criteria(
+        "conv", {"ConvergenceDetected": {"CompleteOnConvergence": "Enabled"}},
+        MaxParallelTrainingJobs=1,
+    )))
+    service.run("conv", executor=SimulatedExecutor(saturating))
+    jobs = service.training_jobs("conv")
+    assert 20 <= len(jobs) < 50
+    details = service.describe("conv")["TuningJobCompletionDetails"]
+    assert "ConvergenceDetectedTime" in details

@@ -33,10 +33,6 @@ def check_supported(spec: TuningJobSpec, strategies: Collection[Strategy]) -> No
                 "Early stopping is not supported yet; use Off",
             )
         )
-    if config.tuning_job_completion_criteria is not None:
-        problems.append(
-            FieldProblem(f"{CONFIG}.TuningJobCompletionCriteria", "<given>", "Not supported yet")
-        )
     if spec.training_job_definitions:
         problems.append(
             FieldProblem(

@@ -29,6 +29,7 @@ from tunesmith.domain.spec import TuningJobSpec
 from tunesmith.errors import ResourceInUseError, TunesmithError
 from tunesmith.execution.base import Executor, JobEvent, JobExited, JobHandle, JobStarted, LogLine
 from tunesmith.metrics import MetricParser
+from tunesmith.orchestrator.completion import check_completion, not_improving_count
 from tunesmith.orchestrator.naming import training_job_name
 from tunesmith.orchestrator.objective import ObjectiveTracker
 from tunesmith.orchestrator.outcome import Outcome, decide_outcome
@@ -108,6 +109,7 @@ class TuningJobController:
         self._final_status = TuningJobStatus.STOPPED
         self._failure_reason: str | None = None
         self._exhausted = False
+        self._converged_at: float | None = None
         self._last_store_check = 0.0
         self._last_lease_renewal = 0.0
 
@@ -384,7 +386,7 @@ class TuningJobController:
             billable_seconds=billable,
             exit_code=event.exit_code,
         )
-        self._check_fail_fast()
+        self._after_exit()
 
     def _retry(self, job: _RunningJob, event: JobExited, outcome: Outcome) -> bool:
         """RetryStrategy: relaunch a job that failed for an internal reason, under the same
@@ -422,22 +424,42 @@ class TuningJobController:
         retried.handle = self.executor.launch(request, self._events.put)
         return True
 
-    def _check_fail_fast(self) -> None:
-        """SageMaker's rule: the first five finished training jobs all failed -> Failed."""
+    def _finished_in_order(self) -> list[TrainingJobRecord]:
+        finished = [r for r in self.store.list_training_jobs(self.name) if r.status.is_terminal]
+        finished.sort(key=lambda r: (r.end_time or r.last_modified_time, r.ordinal))
+        return finished
+
+    def _after_exit(self) -> None:
+        """Fail fast, then the completion criteria, after every finished training job."""
         if self._stopping_reason is not None:
             return
-        finished = [r for r in self.store.list_training_jobs(self.name) if r.status.is_terminal]
-        if len(finished) < FAIL_FAST_JOBS:
-            return
-        finished.sort(key=lambda r: (r.end_time or r.last_modified_time, r.ordinal))
+        finished = self._finished_in_order()
         first = finished[:FAIL_FAST_JOBS]
-        if all(r.objective_status != ObjectiveStatus.SUCCEEDED for r in first):
+        if len(first) == FAIL_FAST_JOBS and all(
+            r.objective_status != ObjectiveStatus.SUCCEEDED for r in first
+        ):
+            # SageMaker's rule: the first five finished training jobs all failed -> Failed.
             self._begin_stop(FAIL_FAST_REASON, TuningJobStatus.FAILED, FAIL_FAST_REASON)
+            return
+        check = check_completion(
+            [_objective_of(r) for r in finished],
+            self.spec.hyper_parameter_tuning_job_config.tuning_job_completion_criteria,
+            self.maximize,
+        )
+        if check.reason is not None:
+            if check.converged:
+                self._converged_at = self._clock()
+            self._begin_stop(check.reason, TuningJobStatus.COMPLETED)
 
     # ------------------------------------------------------------------ endings
     def _finish(self, status: TuningJobStatus, failure_reason: str | None) -> None:
         best = best_training_job(self.store.list_training_jobs(self.name), self.maximize)
-        details = {"NumberOfTrainingJobsObjectiveNotImproving": 0}
+        values = [_objective_of(r) for r in self._finished_in_order()]
+        details: dict[str, object] = {
+            "NumberOfTrainingJobsObjectiveNotImproving": not_improving_count(values, self.maximize)
+        }
+        if self._converged_at is not None:
+            details["ConvergenceDetectedTime"] = _utc(self._converged_at).isoformat()
         if self._stopping_reason is not None:
             details["Reason"] = self._stopping_reason
         self.store.update_tuning_job(
@@ -481,6 +503,12 @@ class TuningJobController:
                 self.name, status, records, self.max_jobs, self.objective_name, self.maximize
             )
         )
+
+
+def _objective_of(record: TrainingJobRecord) -> float | None:
+    if record.objective_status == ObjectiveStatus.SUCCEEDED:
+        return record.final_objective_value
+    return None
 
 
 def best_training_job(records: list[TrainingJobRecord], maximize: bool) -> TrainingJobRecord | None:
