@@ -35,7 +35,8 @@ def improves(value: float, best: float | None, maximize: bool, min_relative: flo
     if best is None:
         return True
     gain = value - best if maximize else best - value
-    return gain > 0 and gain >= min_relative * max(abs(best), 1e-12)
+    floor = min_relative * abs(best) if best != 0 else 1e-12
+    return gain > 0 and gain >= floor
 
 
 def not_improving_count(
