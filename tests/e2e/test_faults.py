@@ -240,3 +240,42 @@ def test_retry_strategy_retries_internal_failures_only(
         assert job.status == TrainingJobStatus.FAILED
         assert job.attempts == 1
         assert job.failure_kind == FailureKind.NON_RETRYABLE
+
+
+REPORTING = r'''
+import os, tunesmith
+for epoch, loss in enumerate([0.9, 0.5, 0.4], start=1):
+    tunesmith.report(loss=loss, epoch=epoch)
+with open(os.path.join(os.environ["SM_MODEL_DIR"], "weights.txt"), "w") as f:
+    f.write("42")
+os.makedirs(os.environ["SM_OUTPUT_DATA_DIR"], exist_ok=True)
+with open(os.path.join(os.environ["SM_OUTPUT_DATA_DIR"], "curve.csv"), "w") as f:
+    f.write("epoch,loss")
+'''
+
+
+@pytest.mark.timeout(120)
+def test_report_helper_and_output_data_config(tmp_path: Path, service: TuningService) -> None:
+    import tarfile
+
+    from tunesmith.reporting import metric_regex
+
+    path = write_spec(
+        tmp_path / "spec",
+        REPORTING,
+        tuning_job_name="reported",
+        max_jobs=1,
+        metric_definitions=[{"Name": "loss", "Regex": metric_regex("loss")}],
+        estimator={"output_path": "artifacts"},
+    )
+    service.create(service.validate(load_document(path.read_text()), base_dir=path.parent))
+    service.run("reported")
+    (job,) = service.training_jobs("reported")
+    assert job.status == TrainingJobStatus.COMPLETED
+    assert job.final_objective_value == pytest.approx(0.4)
+    assert [e.value for e in service.store.list_metric_events(job.name, "loss")] == [0.9, 0.5, 0.4]
+    model = tmp_path / "spec" / "artifacts" / job.name / "output" / "model.tar.gz"
+    assert job.model_artifact_path == str(model)
+    with tarfile.open(model) as tar:
+        assert tar.getnames() == ["weights.txt"]
+    assert (model.parent / "output.tar.gz").is_file()

@@ -29,6 +29,7 @@ from tunesmith.domain.spec import TuningJobSpec
 from tunesmith.errors import ResourceInUseError, TunesmithError
 from tunesmith.execution.base import Executor, JobEvent, JobExited, JobHandle, JobStarted, LogLine
 from tunesmith.metrics import MetricParser
+from tunesmith.orchestrator.artifacts import publish_artifacts
 from tunesmith.orchestrator.completion import check_completion, not_improving_count
 from tunesmith.orchestrator.naming import training_job_name
 from tunesmith.orchestrator.objective import ObjectiveTracker
@@ -369,6 +370,12 @@ class TuningJobController:
         curve = self._curves[job.name]
         self._curves[job.name] = JobCurve(job.name, curve.ordinal, curve.values, True)
         value, objective_status, note = job.tracker.final()
+        artifact = None
+        if outcome.status != TrainingJobStatus.FAILED:
+            record = self.store.get_training_job(job.name)
+            artifact = publish_artifacts(
+                Path(record.job_dir or ""), job.name, self.spec.definition.output_data_config
+            )
         billable = None
         if job.started is not None:
             billable = max(1, round(event.time - job.started))
@@ -385,6 +392,7 @@ class TuningJobController:
             end_time=_utc(event.time),
             billable_seconds=billable,
             exit_code=event.exit_code,
+            **({"model_artifact_path": str(artifact)} if artifact else {}),
         )
         self._after_exit()
 
