@@ -203,3 +203,49 @@ def _alive(pid: int) -> bool:
         return False
     with open(f"/proc/{pid}/stat") as handle:  # a zombie is not alive
         return handle.read().split()[2] != "Z"
+
+
+STEADY = r'''
+import time
+for step in range(4):
+    print(f"loss={1.0 / (step + 1)}", flush=True)
+    time.sleep(0.5)
+'''
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("retries", [0, 2])
+def test_kill_9_controller_then_resume(tmp_path: Path, retries: int) -> None:
+    home = tmp_path / "home"
+    estimator = {"max_retry_attempts": retries} if retries else {}
+    spec = write_spec(
+        tmp_path / "s", STEADY, max_jobs=5, max_parallel_jobs=2, estimator=estimator
+    )
+    tune = _start_tune(spec, home)
+    try:
+        _wait_for_running(home, "job", 2)
+        pids = _pids(home)
+        tune.send_signal(signal.SIGKILL)
+        tune.wait(timeout=10)
+    finally:
+        tune.kill()
+    resumed = run_cli(["resume", "job"], home, timeout=120)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    for pid in pids:
+        assert not _alive(pid), "an orphaned training process was left running"
+    board = json.loads(run_cli(["leaderboard", "job", "--format", "json"], home).stdout)
+    names = [j["TrainingJobName"] for j in board]
+    assert len(names) == len(set(names)) == 5  # the budget, no job counted twice
+    with sqlite3.connect(home / "tunesmith.db") as conn:
+        rows = conn.execute("select name, status, attempts, failure_kind from training_jobs").fetchall()
+    orphans = [r for r in rows if r[2] > 1 or r[3] == "RetryableError"]
+    assert len(orphans) >= 1
+    for name, status, attempts, kind in orphans:
+        if retries:
+            assert (status, attempts) == ("Completed", 2), (name, status, attempts)
+        else:
+            assert (status, kind) == ("Failed", "RetryableError"), (name, status, kind)
+    for name, status, _, _ in rows:
+        if status == "Completed":
+            log = next((home / "jobs" / "job").glob(f"{name}/logs/training.log")).read_text()
+            assert "loss=0.25" in log

@@ -110,14 +110,17 @@ def tune(
             f"({job_spec.hyper_parameter_tuning_job_config.strategy.value}, "
             f"objective {record.objective_type.value} {record.objective_metric})"
         )
-        view = ProgressView(console)
-        controller_box: list[TuningJobController] = []
-        with _interrupts(controller_box), view:
-            final = service.run(
-                record.name, on_progress=view.update, on_controller=controller_box.append
-            )
-        console.print(render.leaderboard_table(service, record.name, top=10))
-        _finish_message(final.status, final.failure_reason, service.describe(record.name))
+        _run_with_progress(service, record.name)
+
+
+def _run_with_progress(service: TuningService, name: str) -> None:
+    """Drive the tuning job with a live view, then show the leaderboard and the outcome."""
+    view = ProgressView(console)
+    controller_box: list[TuningJobController] = []
+    with _interrupts(controller_box), view:
+        final = service.run(name, on_progress=view.update, on_controller=controller_box.append)
+    console.print(render.leaderboard_table(service, name, top=10))
+    _finish_message(final.status, final.failure_reason, service.describe(name))
 
 
 def _finish_message(status: TuningJobStatus, reason: str | None, description: dict) -> None:
@@ -157,6 +160,24 @@ def _interrupts(controller_box: list[TuningJobController]) -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+@app.command()
+def resume(
+    name: Annotated[str, typer.Argument(help="Tuning job name.")],
+) -> None:
+    """Continue a tuning job whose controller stopped (killed, machine restarted).
+
+    Finished training jobs are kept and never run again; jobs that were running are ended and
+    retried per RetryStrategy (else marked failed, RetryableError); then the tuning job goes on
+    to its budget. Refused while another controller is running it.
+
+    Example: tunesmith resume quickstart
+    """
+    with _service() as service:
+        record = service.get(name)
+        console.print(f"Resuming tuning job [bold]{record.name}[/]")
+        _run_with_progress(service, record.name)
 
 
 @app.command("list")

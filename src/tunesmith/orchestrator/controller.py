@@ -8,8 +8,10 @@ strategy's history is rebuilt from it and a later controller can pick the job up
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
+import signal
 import socket
 import time
 from collections.abc import Callable
@@ -127,20 +129,33 @@ class TuningJobController:
                 f"Tuning job '{self.name}' already ended ({record.status.value}); "
                 "create a new tuning job to tune again"
             )
-        if not self.store.acquire_lease(self.name, self.owner, LEASE_TTL_SECONDS):
+        if not self._take_lease():
+            holder = self.store.get_tuning_job(self.name)
             raise ResourceInUseError(
                 f"Tuning job '{self.name}' is being run by another controller "
-                f"({self.store.get_tuning_job(self.name).lease_owner})"
+                f"({holder.lease_owner}); if that controller is gone, its lease expires at "
+                f"{holder.lease_expires_at}"
             )
         try:
-            self._mark_orphans_failed()
             self._load_curves()
+            self._recover_orphans()
             self._loop()
         except BaseException:
             self._abort_running()
             raise
         finally:
             self.store.release_lease(self.name, self.owner)
+
+    def _take_lease(self) -> bool:
+        """Acquire the tuning job's lease; a lease held by a dead controller on this machine
+        is taken over at once instead of waiting for it to expire."""
+        if self.store.acquire_lease(self.name, self.owner, LEASE_TTL_SECONDS):
+            return True
+        holder = self.store.get_tuning_job(self.name).lease_owner
+        if holder and _owner_is_dead(holder):
+            self.store.release_lease(self.name, holder)
+            return self.store.acquire_lease(self.name, self.owner, LEASE_TTL_SECONDS)
+        return False
 
     # ------------------------------------------------------------------ the loop
     def _loop(self) -> None:
@@ -364,8 +379,6 @@ class TuningJobController:
             event, self.spec.definition.stopping_condition.max_runtime_in_seconds, job.stop_reason
         )
         if outcome.failure_kind == FailureKind.RETRYABLE and self._retry(job, event, outcome):
-            curve = self._curves[job.name]
-            self._curves[job.name] = JobCurve(job.name, curve.ordinal, (), False)
             return
         curve = self._curves[job.name]
         self._curves[job.name] = JobCurve(job.name, curve.ordinal, curve.values, True)
@@ -399,38 +412,43 @@ class TuningJobController:
     def _retry(self, job: _RunningJob, event: JobExited, outcome: Outcome) -> bool:
         """RetryStrategy: relaunch a job that failed for an internal reason, under the same
         name, while attempts remain and the tuning job is not stopping."""
+        if not self._may_retry(job.attempt):
+            return False
+        used = job.used_seconds + (event.time - job.started if job.started else 0.0)
+        self._relaunch(job.name, job.attempt + 1, used, outcome.failure_reason or "")
+        return True
+
+    def _may_retry(self, attempts_so_far: int) -> bool:
         retry = self.spec.definition.retry_strategy
-        if retry is None or job.attempt > retry.maximum_retry_attempts:
-            return False
-        if self._stopping_reason is not None:
-            return False
-        attempt = job.attempt + 1
+        return (
+            retry is not None
+            and attempts_so_far <= retry.maximum_retry_attempts
+            and self._stopping_reason is None
+        )
+
+    def _relaunch(self, name: str, attempt: int, used_seconds: float, why: str) -> None:
+        """Run attempt ``attempt`` of training job ``name`` in its own folder."""
         record = self.store.update_training_job(
-            job.name,
+            name,
             attempts=attempt,
             secondary_status=SecondaryStatus.STARTING,
-            status_message=f"Retrying (attempt {attempt}) after: {outcome.failure_reason}",
+            status_message=f"Retrying (attempt {attempt}) after: {why}",
         )
-        used = job.used_seconds + (event.time - job.started if job.started else 0.0)
         budget = self.spec.definition.stopping_condition.max_runtime_in_seconds
-        retried = _RunningJob(
-            job.name,
-            None,
-            ObjectiveTracker(self.objective_name),
-            attempt=attempt,
-            used_seconds=used,
+        job = _RunningJob(
+            name, None, ObjectiveTracker(self.objective_name), attempt, used_seconds=used_seconds
         )
-        self._running[job.name] = retried
+        self._running[name] = job
+        self._curves[name] = JobCurve(name, record.ordinal, (), False)  # a fresh curve
         request = build_request(
             self.spec,
-            job.name,
+            name,
             record.hyperparameters,
-            Path(record.job_dir or self.settings.jobs_dir / self.name / job.name),
+            Path(record.job_dir or self.settings.jobs_dir / self.name / name),
             attempt=attempt,
-            max_runtime_seconds=max(1, int(budget - used)),
+            max_runtime_seconds=max(1, int(budget - used_seconds)),
         )
-        retried.handle = self.executor.launch(request, self._events.put)
-        return True
+        job.handle = self.executor.launch(request, self._events.put)
 
     def _finished_in_order(self) -> list[TrainingJobRecord]:
         finished = [r for r in self.store.list_training_jobs(self.name) if r.status.is_terminal]
@@ -480,20 +498,30 @@ class TuningJobController:
         )
         self._emit_progress()
 
-    def _mark_orphans_failed(self) -> None:
-        """Jobs left InProgress by a controller that died: lost, an internal (retryable) error."""
+    def _recover_orphans(self) -> None:
+        """Jobs left InProgress by a controller that died (kill -9, a lost machine): their
+        processes are ended, then each is retried per RetryStrategy or marked failed for an
+        internal (retryable) reason. Finished jobs are never run again."""
+        reason = "InternalServerError: the controller running this job ended before the job did"
         for record in self.store.list_training_jobs(self.name):
-            if not record.status.is_terminal:
-                self.store.finish_training_job(
-                    record.name,
-                    status=TrainingJobStatus.FAILED,
-                    secondary_status=SecondaryStatus.FAILED,
-                    failure_reason="InternalServerError: the controller running this job ended "
-                    "before the job did",
-                    failure_kind=FailureKind.RETRYABLE,
-                    objective_status=ObjectiveStatus.FAILED,
-                    end_time=datetime.now(UTC),
-                )
+            if record.status.is_terminal:
+                continue
+            end_orphan_process(record)
+            if record.status == TrainingJobStatus.IN_PROGRESS and self._may_retry(record.attempts):
+                used = 0.0
+                if record.start_time is not None:
+                    used = max(0.0, self._clock() - record.start_time.timestamp())
+                self._relaunch(record.name, record.attempts + 1, used, reason)
+                continue
+            stopping = record.status == TrainingJobStatus.STOPPING
+            self.store.finish_training_job(
+                record.name,
+                status=TrainingJobStatus.STOPPED if stopping else TrainingJobStatus.FAILED,
+                failure_reason=None if stopping else reason,
+                failure_kind=None if stopping else FailureKind.RETRYABLE,
+                stop_reason="Stopped while its controller was down" if stopping else None,
+                end_time=_utc(self._clock()),
+            )
 
     def _abort_running(self) -> None:
         """The controller itself is failing: stop what it started so nothing runs unowned."""
@@ -511,6 +539,37 @@ class TuningJobController:
                 self.name, status, records, self.max_jobs, self.objective_name, self.maximize
             )
         )
+
+
+def _owner_is_dead(owner: str) -> bool:
+    """Whether a lease owner ``host:pid:id`` is a controller on this machine that no longer
+    runs (its pid is gone or now belongs to something that is not tunesmith)."""
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        cmdline = Path(f"/proc/{pid_text}/cmdline").read_bytes()
+    except OSError:
+        return True
+    return b"tunesmith" not in cmdline
+
+
+def end_orphan_process(record: TrainingJobRecord) -> None:
+    """Kill the process group of a job whose controller died, if it still runs that job.
+
+    The pid is only trusted when the process's environment names this training job, so a
+    recycled pid is never killed."""
+    if not record.pid:
+        return
+    try:
+        environ = Path(f"/proc/{record.pid}/environ").read_bytes()
+    except OSError:
+        return
+    if f"TRAINING_JOB_NAME={record.name}".encode() not in environ.split(b"\0"):
+        return
+    with contextlib.suppress(OSError):
+        os.killpg(record.pid, signal.SIGKILL)
 
 
 def _objective_of(record: TrainingJobRecord) -> float | None:

@@ -61,11 +61,14 @@ def _models(
         mean, _ = base.predict(pend)
         # Joint posterior samples at the pending points.
         ks = base.predict_cov(pend)
-        chol = np.linalg.cholesky(ks + 1e-9 * np.eye(len(pend)))
+        chol = np.linalg.cholesky(ks + 1e-6 * np.eye(len(pend)))
         draws = mean[None, :] + rng.standard_normal((n_fant, len(pend))) @ chol.T
-        return [GaussianProcess(np.vstack([x, pend]), np.concatenate([z, d]), hyper) for d in draws]
+        return [
+            GaussianProcess(np.vstack([x, pend]), np.concatenate([z, d]), hyper, len(pend))
+            for d in draws
+        ]
     mean, _ = base.predict(pend)
-    return [GaussianProcess(np.vstack([x, pend]), np.concatenate([z, mean]), hyper)]
+    return [GaussianProcess(np.vstack([x, pend]), np.concatenate([z, mean]), hyper, len(pend))]
 
 
 def propose(
