@@ -249,3 +249,22 @@ def test_kill_9_controller_then_resume(tmp_path: Path, retries: int) -> None:
         if status == "Completed":
             log = next((home / "jobs" / "job").glob(f"{name}/logs/training.log")).read_text()
             assert "loss=0.25" in log
+
+
+@pytest.mark.timeout(120)
+def test_tune_refuses_a_doctor_error_unless_overridden(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    spec = write_spec(
+        tmp_path / "s",
+        "print('accuracy=0.5')\n",
+        objective_metric_name="accuracy",
+        objective_type="Minimize",
+        metric_definitions=[{"Name": "accuracy", "Regex": r"accuracy=(\S+)"}],
+        max_jobs=1,
+    )
+    refused = run_cli(["tune", str(spec)], home)
+    assert refused.returncode == 3
+    assert "objective-direction" in refused.stderr and "Refusing to start" in refused.stderr
+    assert run_cli(["describe", "job"], home).returncode == 1  # nothing was created
+    forced = run_cli(["tune", str(spec), "--ignore-findings"], home)
+    assert forced.returncode == 0, forced.stderr

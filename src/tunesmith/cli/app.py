@@ -16,10 +16,12 @@ import typer
 from rich.console import Console
 
 from tunesmith.cli import render
+from tunesmith.cli.guardrails_cmd import register as register_guardrails
 from tunesmith.cli.progress_view import ProgressView
 from tunesmith.domain.enums import TuningJobStatus
 from tunesmith.domain.parse import load_document
 from tunesmith.errors import ResourceNotFoundError, SpecValidationError, TunesmithError
+from tunesmith.guardrails import CheckContext, diagnose, has_errors
 from tunesmith.orchestrator.controller import TuningJobController
 from tunesmith.orchestrator.service import TuningService
 
@@ -86,6 +88,12 @@ def tune(
     validate_only: Annotated[
         bool, typer.Option("--validate-only", help="Check the spec and exit; create nothing.")
     ] = False,
+    ignore_findings: Annotated[
+        bool,
+        typer.Option(
+            "--ignore-findings", help="Run even when the doctor's static checks find errors."
+        ),
+    ] = False,
 ) -> None:
     """Validate SPEC, create the tuning job and run it to the end with live progress.
 
@@ -99,6 +107,8 @@ def tune(
             raise TunesmithError(f"Cannot read spec file {spec}: {exc.strerror}") from None
         document = load_document(text, source=str(spec))
         job_spec = service.validate(document, base_dir=spec.resolve().parent, name=name)
+        if not _preflight(service, document, spec.resolve().parent, ignore_findings):
+            raise typer.Exit(EXIT_INVALID)
         if validate_only:
             console.print(
                 f"[green]Valid[/]: tuning job '{job_spec.hyper_parameter_tuning_job_name}'"
@@ -111,6 +121,28 @@ def tune(
             f"objective {record.objective_type.value} {record.objective_metric})"
         )
         _run_with_progress(service, record.name)
+
+
+def _preflight(
+    service: TuningService, document: dict, base_dir: Path, ignore_findings: bool
+) -> bool:
+    """The doctor's static checks before any compute: errors refuse, the rest is shown."""
+    context = CheckContext(stored_jobs=service.list())
+    findings = diagnose(document, base_dir, context).findings
+    for finding in findings:
+        style = {"error": "bold red", "warning": "yellow"}.get(finding.severity.value, "cyan")
+        err_console.print(
+            f"[{style}]{finding.severity.value}[/] {finding.code} ({finding.field}): "
+            f"{finding.message} Fix: {finding.fix}",
+            highlight=False,
+        )
+    if has_errors(findings) and not ignore_findings:
+        err_console.print(
+            "Refusing to start: fix the errors above (tunesmith doctor SPEC explains them) or "
+            "pass --ignore-findings. Nothing was created."
+        )
+        return False
+    return True
 
 
 def _run_with_progress(service: TuningService, name: str) -> None:
@@ -283,6 +315,9 @@ def delete(
                 return
             raise
         console.print(f"Deleted tuning job {name}")
+
+
+register_guardrails(app)
 
 
 def main() -> None:
