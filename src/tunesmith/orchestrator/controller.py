@@ -12,7 +12,6 @@ import contextlib
 import os
 import queue
 import signal
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from tunesmith.execution.base import Executor, JobEvent, JobExited, JobHandle, J
 from tunesmith.metrics import MetricParser
 from tunesmith.orchestrator.artifacts import publish_artifacts
 from tunesmith.orchestrator.completion import check_completion, not_improving_count
+from tunesmith.orchestrator.leases import owner_is_dead, owner_name
 from tunesmith.orchestrator.naming import training_job_name
 from tunesmith.orchestrator.objective import ObjectiveTracker
 from tunesmith.orchestrator.outcome import Outcome, decide_outcome
@@ -102,7 +102,7 @@ class TuningJobController:
         self.max_parallel = config.resource_limits.max_parallel_training_jobs
         self.max_jobs = config.resource_limits.max_number_of_training_jobs or self.space.grid_size()
         self.max_runtime = config.resource_limits.max_runtime_in_seconds
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.owner = owner_name(self)
         # Executors on a virtual clock (the simulated one) lend it; else wall time.
         self._clock: Callable[[], float] = getattr(executor, "now", time.time)
         self._events: queue.SimpleQueue[JobEvent | object] = queue.SimpleQueue()
@@ -152,7 +152,7 @@ class TuningJobController:
         if self.store.acquire_lease(self.name, self.owner, LEASE_TTL_SECONDS):
             return True
         holder = self.store.get_tuning_job(self.name).lease_owner
-        if holder and _owner_is_dead(holder):
+        if holder and owner_is_dead(holder):
             self.store.release_lease(self.name, holder)
             return self.store.acquire_lease(self.name, self.owner, LEASE_TTL_SECONDS)
         return False
@@ -539,20 +539,6 @@ class TuningJobController:
                 self.name, status, records, self.max_jobs, self.objective_name, self.maximize
             )
         )
-
-
-def _owner_is_dead(owner: str) -> bool:
-    """Whether a lease owner ``host:pid:id`` is a controller on this machine that no longer
-    runs (its pid is gone or now belongs to something that is not tunesmith)."""
-    host, _, rest = owner.partition(":")
-    pid_text = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid_text.isdigit():
-        return False
-    try:
-        cmdline = Path(f"/proc/{pid_text}/cmdline").read_bytes()
-    except OSError:
-        return True
-    return b"tunesmith" not in cmdline
 
 
 def end_orphan_process(record: TrainingJobRecord) -> None:

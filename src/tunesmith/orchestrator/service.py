@@ -25,6 +25,7 @@ from tunesmith.errors import ResourceInUseError, ResourceNotFoundError, Tunesmit
 from tunesmith.execution.base import Executor
 from tunesmith.orchestrator.controller import TuningJobController
 from tunesmith.orchestrator.describe import describe_tuning_job, rank, training_job_summary
+from tunesmith.orchestrator.leases import controller_running
 from tunesmith.orchestrator.progress import Progress
 from tunesmith.orchestrator.strategy_factory import available_strategies
 from tunesmith.settings import Settings
@@ -40,12 +41,6 @@ def make_executor(settings: Settings) -> Executor:
     raise TunesmithError(
         f"Unknown executor {settings.executor!r} (TUNESMITH_EXECUTOR); available: local"
     )
-
-
-def _lease_live(record: TuningJobRecord) -> bool:
-    """Whether a controller is driving the tuning job right now."""
-    expires = record.lease_expires_at
-    return record.lease_owner is not None and expires is not None and expires > datetime.now(UTC)
 
 
 class TuningService:
@@ -116,7 +111,7 @@ class TuningService:
             return record
         self.store.request_stop(name)
         now = datetime.now(UTC)
-        if not _lease_live(record):
+        if not controller_running(record):
             for job in self.store.list_training_jobs(name):
                 if not job.status.is_terminal:
                     self.store.finish_training_job(
@@ -135,7 +130,7 @@ class TuningService:
     def delete(self, name: str) -> None:
         """Remove a tuning job that is not running: its records and its job folders."""
         record = self.store.get_tuning_job(name)
-        if not record.status.is_terminal and _lease_live(record):
+        if not record.status.is_terminal and controller_running(record):
             raise ResourceInUseError(
                 f"Tuning job '{record.name}' is running; stop it first (tunesmith stop {name})"
             )

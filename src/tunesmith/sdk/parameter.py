@@ -139,18 +139,33 @@ def ranges_request(ranges: dict[str, ParameterRange]) -> dict[str, list[dict[str
 
 
 def ranges_from_request(parameter_ranges: dict[str, Any] | None) -> dict[str, ParameterRange]:
-    """Parameter objects from a request's (or a description's) ``ParameterRanges``."""
+    """Parameter objects from a request's (or a description's) ``ParameterRanges``.
+
+    Bounds become numbers when that round-trips to the same string (so ``attach`` rebuilds
+    the very request it came from), else they stay strings.
+    """
+    ranges = parameter_ranges or {}
     out: dict[str, ParameterRange] = {}
-    for entry in (parameter_ranges or {}).get("ContinuousParameterRanges", []):
-        out[entry["Name"]] = ContinuousParameter(
-            float(entry["MinValue"]), float(entry["MaxValue"]), entry.get("ScalingType", "Auto")
-        )
-    for entry in (parameter_ranges or {}).get("IntegerParameterRanges", []):
-        out[entry["Name"]] = IntegerParameter(
-            int(float(entry["MinValue"])),
-            int(float(entry["MaxValue"])),
-            entry.get("ScalingType", "Auto"),
-        )
-    for entry in (parameter_ranges or {}).get("CategoricalParameterRanges", []):
+    for key, kind in (
+        ("ContinuousParameterRanges", ContinuousParameter),
+        ("IntegerParameterRanges", IntegerParameter),
+    ):
+        for entry in ranges.get(key, []):
+            out[entry["Name"]] = kind(
+                _number(entry["MinValue"]),
+                _number(entry["MaxValue"]),
+                entry.get("ScalingType", "Auto"),
+            )
+    for entry in ranges.get("CategoricalParameterRanges", []):
         out[entry["Name"]] = CategoricalParameter(list(entry["Values"]))
     return out
+
+
+def _number(text: str) -> int | float | str:
+    for cast in (int, float):
+        try:
+            value = cast(text)
+        except ValueError:
+            continue
+        return value if to_string(value) == text else text
+    return text

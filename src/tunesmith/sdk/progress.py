@@ -1,6 +1,6 @@
 """A notebook-friendly progress display for ``fit()`` and ``wait()``.
 
-In a running IPython kernel (Jupyter, VS Code, Colab) one display updates in place: a progress
+In a running IPython kernel (a Jupyter notebook) one display updates in place: a progress
 bar and a summary line. Anywhere else (scripts, logs, CI) it prints a plain line each time a
 training job finishes or the tuning job's status changes. IPython is never required.
 """

@@ -7,9 +7,9 @@ channels, ``output_path``, ``checkpoint_local_path``) resolve against the curren
 
 ``fit(wait=True)`` runs the controller in this process with live progress; Ctrl-C stops the
 running training jobs cleanly, then raises KeyboardInterrupt. ``fit(wait=False)`` starts the
-controller in a detached background process, so the tuning job keeps running when the notebook
-kernel restarts or the script ends; ``wait()`` (or ``attach(name).wait()`` from anywhere)
-follows it through the store.
+controller in a detached background process (see :mod:`tunesmith.sdk.runner`), so the tuning
+job keeps running when the notebook kernel restarts or the script ends; ``wait()`` (or
+``attach(name).wait()`` from anywhere) follows it through the store.
 """
 
 from __future__ import annotations
@@ -19,156 +19,51 @@ import math
 import os
 import re
 import secrets
-import signal
 import subprocess
-import sys
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from enum import Enum
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from tunesmith.domain.enums import ObjectiveType, TuningJobStatus
 from tunesmith.domain.spec import TuningJobSpec
 from tunesmith.errors import NotYetSupportedError, TunesmithError
+from tunesmith.orchestrator.leases import controller_running
 from tunesmith.orchestrator.progress import Progress
 from tunesmith.orchestrator.service import TuningService
 from tunesmith.sdk.analytics import HyperparameterTuningJobAnalytics
+from tunesmith.sdk.configs import (
+    HyperbandStrategyConfig,
+    StrategyConfig,
+    TuningJobCompletionCriteriaConfig,
+    UnexpectedStatusException,
+    WarmStartConfig,
+    WarmStartTypes,
+)
 from tunesmith.sdk.estimator import Estimator
 from tunesmith.sdk.parameter import ParameterRange, ranges_from_request, ranges_request
 from tunesmith.sdk.progress import ProgressDisplay
+from tunesmith.sdk.runner import (
+    raise_if_not_running,
+    start_background,
+    stop_on_interrupt,
+)
 from tunesmith.store import TuningJobRecord
+
+__all__ = [
+    "HyperbandStrategyConfig",
+    "HyperparameterTuner",
+    "StrategyConfig",
+    "TuningJobCompletionCriteriaConfig",
+    "UnexpectedStatusException",
+    "WarmStartConfig",
+    "WarmStartTypes",
+    "create_identical_dataset_and_algorithm_tuner",
+    "create_transfer_learning_tuner",
+]
 
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
-STARTUP_TIMEOUT_SECONDS = 60.0  # for the background controller to take the tuning job's lease
-ORPHAN_SECONDS = 35.0  # an InProgress job with no live lease this long has no controller
-_RUNNER = (
-    "import sys; from tunesmith.sdk.tuner import run_controller; "
-    "sys.exit(run_controller(sys.argv[1]))"
-)
-
-
-class UnexpectedStatusException(ValueError, TunesmithError):
-    """The tuning job ended Failed (raised by ``wait()`` and ``fit()``)."""
-
-    def __init__(self, message: str, allowed_statuses: list[str], actual_status: str) -> None:
-        self.allowed_statuses = allowed_statuses
-        self.actual_status = actual_status
-        super().__init__(message)
-
-
-# ---------------------------------------------------------------------- helper configs
-class WarmStartTypes(Enum):
-    IDENTICAL_DATA_AND_ALGORITHM = "IdenticalDataAndAlgorithm"
-    TRANSFER_LEARNING = "TransferLearning"
-
-
-class WarmStartConfig:
-    """Parent tuning jobs (up to five) whose results a new tuning job starts from."""
-
-    def __init__(self, warm_start_type: WarmStartTypes | str, parents: Any) -> None:
-        try:
-            warm_start_type = WarmStartTypes(
-                warm_start_type.value if isinstance(warm_start_type, Enum) else warm_start_type
-            )
-        except ValueError:
-            valid = [t.value for t in WarmStartTypes]
-            raise ValueError(
-                f"Invalid type: {warm_start_type}, valid warm start types are: {valid}"
-            ) from None
-        if not parents:
-            raise ValueError(f"Invalid parents: {parents}. parents should not be None/empty")
-        self.type = warm_start_type
-        self.parents = {parents} if isinstance(parents, str) else set(parents)
-
-    @classmethod
-    def from_job_desc(cls, warm_start_config: dict[str, Any] | None) -> WarmStartConfig | None:
-        if not warm_start_config or "WarmStartType" not in warm_start_config:
-            return None
-        parents = [
-            p["HyperParameterTuningJobName"]
-            for p in warm_start_config.get("ParentHyperParameterTuningJobs", [])
-        ]
-        return cls(WarmStartTypes(warm_start_config["WarmStartType"]), parents)
-
-    def to_input_req(self) -> dict[str, Any]:
-        return {
-            "WarmStartType": self.type.value,
-            "ParentHyperParameterTuningJobs": [
-                {"HyperParameterTuningJobName": str(p)} for p in sorted(self.parents)
-            ],
-        }
-
-
-class HyperbandStrategyConfig:
-    def __init__(self, max_resource: int | None = None, min_resource: int | None = None) -> None:
-        self.max_resource = max_resource
-        self.min_resource = min_resource
-
-    @classmethod
-    def from_job_desc(cls, config: dict[str, Any]) -> HyperbandStrategyConfig:
-        return cls(max_resource=config.get("MaxResource"), min_resource=config.get("MinResource"))
-
-    def to_input_req(self) -> dict[str, Any]:
-        return {"MinResource": self.min_resource, "MaxResource": self.max_resource}
-
-
-class StrategyConfig:
-    def __init__(self, hyperband_strategy_config: HyperbandStrategyConfig) -> None:
-        self.hyperband_strategy_config = hyperband_strategy_config
-
-    @classmethod
-    def from_job_desc(cls, config: dict[str, Any] | None) -> StrategyConfig | None:
-        if not config or "HyperbandStrategyConfig" not in config:
-            return None
-        return cls(HyperbandStrategyConfig.from_job_desc(config["HyperbandStrategyConfig"]))
-
-    def to_input_req(self) -> dict[str, Any]:
-        return {"HyperbandStrategyConfig": self.hyperband_strategy_config.to_input_req()}
-
-
-class TuningJobCompletionCriteriaConfig:
-    def __init__(
-        self,
-        max_number_of_training_jobs_not_improving: int | None = None,
-        complete_on_convergence: bool | None = None,
-        target_objective_metric_value: float | None = None,
-    ) -> None:
-        self.max_number_of_training_jobs_not_improving = max_number_of_training_jobs_not_improving
-        self.complete_on_convergence = complete_on_convergence
-        self.target_objective_metric_value = target_objective_metric_value
-
-    @classmethod
-    def from_job_desc(
-        cls, config: dict[str, Any] | None
-    ) -> TuningJobCompletionCriteriaConfig | None:
-        if not config:
-            return None
-        convergence = (config.get("ConvergenceDetected") or {}).get("CompleteOnConvergence")
-        return cls(
-            max_number_of_training_jobs_not_improving=(
-                config.get("BestObjectiveNotImproving") or {}
-            ).get("MaxNumberOfTrainingJobsNotImproving"),
-            complete_on_convergence=None if convergence is None else convergence == "Enabled",
-            target_objective_metric_value=config.get("TargetObjectiveMetricValue"),
-        )
-
-    def to_input_req(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if self.max_number_of_training_jobs_not_improving is not None:
-            limit = self.max_number_of_training_jobs_not_improving
-            out["BestObjectiveNotImproving"] = {"MaxNumberOfTrainingJobsNotImproving": limit}
-        if self.target_objective_metric_value is not None:
-            out["TargetObjectiveMetricValue"] = self.target_objective_metric_value
-        if self.complete_on_convergence is not None:
-            enabled = "Enabled" if self.complete_on_convergence else "Disabled"
-            out["ConvergenceDetected"] = {"CompleteOnConvergence": enabled}
-        return out
 
 
 # ---------------------------------------------------------------------- names
@@ -386,71 +281,23 @@ class HyperparameterTuner:
             self._run_here(record.name, progress)
             self._check_final(self.service.get(record.name))
         else:
-            self._start_background(record.name)
+            self._process = start_background(self.service, record.name)
 
     def _run_here(self, name: str, progress: str) -> None:
         display = ProgressDisplay(progress)
         controllers: list[Any] = []
         try:
-            with _stop_on_interrupt(controllers) as interrupted:
+            with stop_on_interrupt(controllers) as interrupted:
                 self.service.run(name, on_progress=display.update, on_controller=controllers.append)
         finally:
             display.close()
         if interrupted:
             raise KeyboardInterrupt(f"Tuning job {name} stopped by Ctrl-C")
 
-    def _start_background(self, name: str) -> None:
-        settings = self.service.settings
-        env = dict(os.environ)
-        env["TUNESMITH_HOME"] = str(Path(settings.home).resolve())
-        env["TUNESMITH_EXECUTOR"] = settings.executor
-        env["TUNESMITH_STOP_GRACE_SECONDS"] = repr(settings.stop_grace_seconds)
-        if settings.database_url:
-            env["TUNESMITH_DATABASE_URL"] = settings.database_url
-        log_path = self._controller_log(name)
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(log_path, "ab") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-c", _RUNNER, name],
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # Ctrl-C in this terminal does not reach it
-            )
-        self._process = process
-        threading.Thread(target=process.wait, daemon=True).start()  # reap it when it ends
-        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            record = self.service.get(name)
-            if record.status.is_terminal or _lease_live(record):
-                return
-            if process.poll() is not None:
-                break
-            time.sleep(0.05)
-        self._raise_controller_gone(name)
-
-    def _controller_log(self, name: str) -> Path:
-        return Path(self.service.settings.jobs_dir) / name / "controller.log"
-
-    def _raise_controller_gone(self, name: str) -> None:
-        record = self.service.get(name)
-        if record.status.is_terminal:
-            return
-        try:
-            tail = self._controller_log(name).read_text(errors="replace")[-2000:]
-        except OSError:
-            tail = ""
-        raise TunesmithError(
-            f"The background controller of tuning job {name} is not running "
-            f"(log: {self._controller_log(name)}){': ' + tail.strip() if tail else ''}"
-        )
-
     def wait(self, progress: str = "auto") -> None:
         """Block until the tuning job ends; raise UnexpectedStatusException if it Failed."""
         name = self._ensure_last_tuning_job()
         display = ProgressDisplay(progress)
-        orphan_since: float | None = None
         try:
             while True:
                 record = self.service.get(name)
@@ -458,17 +305,14 @@ class HyperparameterTuner:
                 if record.status.is_terminal:
                     break
                 if self._process is not None and self._process.poll() is not None:
-                    self._raise_controller_gone(name)
+                    raise_if_not_running(self.service, name)
                     continue
-                if _lease_live(record) or self._process is not None:
-                    orphan_since = None
-                elif orphan_since is None:
-                    orphan_since = time.monotonic()
-                elif time.monotonic() - orphan_since > ORPHAN_SECONDS:
-                    raise TunesmithError(
-                        f"Tuning job {name} is {record.status.value} but no controller is "
-                        "running it (it was interrupted); it cannot be waited for"
-                    )
+                if self._process is None and not controller_running(record):
+                    # Its controller is gone (killed, machine restarted): resume it here.
+                    display.close()
+                    self._run_here(name, progress)
+                    record = self.service.get(name)
+                    break
                 time.sleep(POLL_SECONDS)
         finally:
             display.close()
@@ -684,64 +528,3 @@ def _channels(inputs: Any) -> dict[str, Any] | None:
         else:
             raise TypeError(f"inputs['{channel}'] must be a path, not {type(value).__name__}")
     return channels
-
-
-def _lease_live(record: TuningJobRecord) -> bool:
-    expires = record.lease_expires_at
-    return (
-        record.lease_owner is not None
-        and expires is not None
-        and expires.timestamp() > (time.time())
-    )
-
-
-@contextmanager
-def _stop_on_interrupt(controllers: list[Any]) -> Iterator[list[bool]]:
-    """First Ctrl-C: stop the running training jobs cleanly. Second: interrupt at once.
-
-    Yields a list that is truthy once Ctrl-C was pressed. Only in the main thread (signal
-    handlers cannot be set elsewhere); notebook kernels deliver "interrupt" as SIGINT too.
-    """
-    pressed: list[bool] = []
-    if threading.current_thread() is not threading.main_thread():
-        yield pressed
-        return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        if not pressed and controllers:
-            pressed.append(True)
-            print(
-                "\nStopping the running training jobs (interrupt again to abort)...",
-                file=sys.stderr,
-                flush=True,
-            )
-            controllers[0].request_stop("Stopped by Ctrl-C")
-            return
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield pressed
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-def run_controller(name: str) -> int:
-    """Entry point of the background controller process started by ``fit(wait=False)``."""
-    service = TuningService()
-    controllers: list[Any] = []
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        if controllers:
-            controllers[0].request_stop(f"Stopped by signal {signal.Signals(signum).name}")
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    try:
-        service.run(name, on_controller=controllers.append)
-    except TunesmithError as exc:
-        print(f"Error: {exc}", file=sys.stderr, flush=True)
-        return 1
-    finally:
-        service.close()
-    return 0
