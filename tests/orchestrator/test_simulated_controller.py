@@ -22,8 +22,11 @@ def request(name: str, **limits: Any) -> dict[str, Any]:
             "Strategy": "Random",
             "RandomSeed": 3,
             "HyperParameterTuningJobObjective": {"Type": "Minimize", "MetricName": "loss"},
-            "ResourceLimits": {"MaxNumberOfTrainingJobs": 50, "MaxParallelTrainingJobs": 10,
-                               **limits},
+            "ResourceLimits": {
+                "MaxNumberOfTrainingJobs": 50,
+                "MaxParallelTrainingJobs": 10,
+                **limits,
+            },
             "ParameterRanges": {
                 "ContinuousParameterRanges": [{"Name": "x", "MinValue": "-5", "MaxValue": "5"}]
             },
@@ -83,8 +86,12 @@ def test_same_seed_same_history(tmp_path: Path) -> None:
     for i in range(2):
         svc = TuningService(Settings(home=tmp_path / f"home{i}"))
         run(svc, "again")
-        results.append([(j.tuned_hyperparameters["x"], j.final_objective_value)
-                        for j in svc.training_jobs("again")])
+        results.append(
+            [
+                (j.tuned_hyperparameters["x"], j.final_objective_value)
+                for j in svc.training_jobs("again")
+            ]
+        )
         svc.close()
     assert results[0] == results[1]
 
@@ -119,9 +126,11 @@ def _with_criteria(name: str, criteria: dict[str, Any], **limits: Any) -> dict[s
 
 
 def test_target_objective_value_completes_early(service: TuningService) -> None:
-    service.create(parse_request(_with_criteria(
-        "target", {"TargetObjectiveMetricValue": 2.0}, MaxParallelTrainingJobs=1
-    )))
+    service.create(
+        parse_request(
+            _with_criteria("target", {"TargetObjectiveMetricValue": 2.0}, MaxParallelTrainingJobs=1)
+        )
+    )
     service.run("target", executor=SimulatedExecutor(quadratic))
     jobs = service.training_jobs("target")
     values = [j.final_objective_value for j in jobs]
@@ -136,10 +145,15 @@ def test_best_objective_not_improving_completes_after_n_jobs(service: TuningServ
     def flat(hps: dict[str, str]) -> SimulatedRun:  # every job scores the same
         return epochs_run([5.0], "loss")
 
-    service.create(parse_request(_with_criteria(
-        "flat", {"BestObjectiveNotImproving": {"MaxNumberOfTrainingJobsNotImproving": 4}},
-        MaxParallelTrainingJobs=1,
-    )))
+    service.create(
+        parse_request(
+            _with_criteria(
+                "flat",
+                {"BestObjectiveNotImproving": {"MaxNumberOfTrainingJobsNotImproving": 4}},
+                MaxParallelTrainingJobs=1,
+            )
+        )
+    )
     service.run("flat", executor=SimulatedExecutor(flat))
     assert len(service.training_jobs("flat")) == 5  # the first sets the best, four more fail to
     details = service.describe("flat")["TuningJobCompletionDetails"]
@@ -154,10 +168,15 @@ def test_convergence_detected(service: TuningService) -> None:
         i = next(counter)
         return epochs_run([1.0 + 10.0 / (1 + i) if i < 8 else 2.2], "loss")
 
-    service.create(parse_request(_with_criteria(
-        "conv", {"ConvergenceDetected": {"CompleteOnConvergence": "Enabled"}},
-        MaxParallelTrainingJobs=1,
-    )))
+    service.create(
+        parse_request(
+            _with_criteria(
+                "conv",
+                {"ConvergenceDetected": {"CompleteOnConvergence": "Enabled"}},
+                MaxParallelTrainingJobs=1,
+            )
+        )
+    )
     service.run("conv", executor=SimulatedExecutor(saturating))
     jobs = service.training_jobs("conv")
     assert 20 <= len(jobs) < 50

@@ -26,7 +26,7 @@ def _head() -> str:
 def test_fresh_database_is_at_head(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # no alembic.ini here: the package's own scripts are used
     with Store.for_home(tmp_path / "home") as store:
-        assert current_revision(store._engine) == _head() == "0001_initial"
+        assert current_revision(store._engine) == _head() == "0002_fingerprints"
     with sqlite3.connect(tmp_path / "home" / "tunesmith.db") as raw:
         tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {
@@ -102,3 +102,28 @@ def test_unusable_urls_raise_store_errors(tmp_path: Path) -> None:
         Store("not a url")
     with pytest.raises(StoreError, match="Could not open the store"):
         Store(f"sqlite:///{tmp_path / 'missing-folder' / 'x.db'}")
+
+
+def test_a_database_from_the_first_release_is_upgraded_in_place(tmp_path: Path) -> None:
+    """A store written by 0001 keeps its rows and gains the 0002 column on open."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001_initial")
+    engine.dispose()
+    with sqlite3.connect(tmp_path / "old.db") as raw:
+        raw.execute(
+            "INSERT INTO tuning_jobs (name, name_lower, arn, spec_json, strategy, "
+            "objective_metric, objective_type, status, creation_time, last_modified_time, "
+            "stop_requested, next_ordinal) VALUES ('old', 'old', 'arn', '{}', 'Random', 'loss', "
+            "'Minimize', 'Completed', '2026-01-01 00:00:00+00:00', "
+            "'2026-01-01 00:00:00+00:00', 0, 1)"
+        )
+    with Store(url) as store:
+        assert current_revision(store._engine) == _head()
+        record = store.get_tuning_job("old")
+        assert record.fingerprints is None
+        store.update_tuning_job("old", fingerprints={"code": "abc"})
+        assert store.get_tuning_job("old").fingerprints == {"code": "abc"}

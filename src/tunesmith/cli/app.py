@@ -94,6 +94,13 @@ def tune(
             "--ignore-findings", help="Run even when the doctor's static checks find errors."
         ),
     ] = False,
+    accept_changed_parents: Annotated[
+        bool,
+        typer.Option(
+            "--accept-changed-parents",
+            help="Warm start IdenticalDataAndAlgorithm even though the code or data changed.",
+        ),
+    ] = False,
 ) -> None:
     """Validate SPEC, create the tuning job and run it to the end with live progress.
 
@@ -114,7 +121,11 @@ def tune(
                 f"[green]Valid[/]: tuning job '{job_spec.hyper_parameter_tuning_job_name}'"
             )
             return
-        record = service.create(job_spec)
+        record = service.create(
+            job_spec,
+            accept_changed_parents=accept_changed_parents,
+            on_warning=lambda text: err_console.print(f"[yellow]warning[/] {text}"),
+        )
         console.print(
             f"Created tuning job [bold]{record.name}[/] "
             f"({job_spec.hyper_parameter_tuning_job_config.strategy.value}, "

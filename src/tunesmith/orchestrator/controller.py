@@ -39,6 +39,7 @@ from tunesmith.orchestrator.outcome import Outcome, decide_outcome
 from tunesmith.orchestrator.progress import Progress
 from tunesmith.orchestrator.requests import all_hyperparameters, build_request
 from tunesmith.orchestrator.strategy_factory import make_scheduler, make_strategy
+from tunesmith.orchestrator.warm_start import load_prior
 from tunesmith.scheduling.base import Action, JobCurve
 from tunesmith.settings import Settings
 from tunesmith.space import SearchSpace
@@ -91,7 +92,9 @@ class TuningJobController:
         self.spec = TuningJobSpec.model_validate(record.spec)
         self.creation_time = record.creation_time
         self.space = SearchSpace.from_ranges(self.spec.ranges)
-        self.strategy = make_strategy(self.spec, self.space)
+        self.strategy = make_strategy(
+            self.spec, self.space, prior=load_prior(self.spec, store, self.space)
+        )
         self.scheduler = make_scheduler(self.spec)
         self._curves: dict[str, JobCurve] = {}
         definitions = self.spec.definition.algorithm_specification.metric_definitions

@@ -14,9 +14,11 @@ from typing import Any
 
 from tunesmith.domain.enums import (
     ObjectiveStatus,
+    ObjectiveType,
     SecondaryStatus,
     TrainingJobStatus,
     TuningJobStatus,
+    WarmStartType,
 )
 from tunesmith.domain.parse import parse_spec
 from tunesmith.domain.spec import TuningJobSpec
@@ -28,6 +30,7 @@ from tunesmith.orchestrator.describe import describe_tuning_job, rank, training_
 from tunesmith.orchestrator.leases import controller_running
 from tunesmith.orchestrator.progress import Progress
 from tunesmith.orchestrator.strategy_factory import available_strategies
+from tunesmith.orchestrator.warm_start import check_warm_start, fingerprints, overall_best
 from tunesmith.settings import Settings
 from tunesmith.space import SearchSpace
 from tunesmith.store import Store, TrainingJobRecord, TuningJobRecord
@@ -72,14 +75,28 @@ class TuningService:
         SearchSpace.from_ranges(spec.ranges, path="HyperParameterTuningJobConfig.ParameterRanges")
         return spec
 
-    def create(self, spec: TuningJobSpec) -> TuningJobRecord:
+    def create(
+        self,
+        spec: TuningJobSpec,
+        accept_changed_parents: bool = False,
+        on_warning: Callable[[str], None] | None = None,
+    ) -> TuningJobRecord:
+        """Record the tuning job with the fingerprints of its code and data, after the
+        warm-start rules (which need the parents in the store) pass."""
+        prints = fingerprints(spec)
+        for warning in check_warm_start(spec, self.store, prints, accept_changed_parents):
+            if on_warning is not None:
+                on_warning(warning)
         objective = spec.objective
-        return self.store.create_tuning_job(
+        self.store.create_tuning_job(
             spec.hyper_parameter_tuning_job_name,
             spec.to_request(),
             strategy=spec.hyper_parameter_tuning_job_config.strategy,
             objective_metric=objective.metric_name,
             objective_type=objective.type,
+        )
+        return self.store.update_tuning_job(
+            spec.hyper_parameter_tuning_job_name, fingerprints=prints
         )
 
     def run(
@@ -150,7 +167,21 @@ class TuningService:
 
     def describe(self, name: str) -> dict[str, Any]:
         tuning = self.store.get_tuning_job(name)
-        return describe_tuning_job(tuning, self.store.list_training_jobs(name))
+        records = self.store.list_training_jobs(name)
+        response = describe_tuning_job(tuning, records)
+        warm = tuning.spec.get("WarmStartConfig") or {}
+        if warm.get("WarmStartType") == WarmStartType.IDENTICAL_DATA_AND_ALGORITHM.value:
+            jobs = list(records)
+            for parent in warm.get("ParentHyperParameterTuningJobs", []):
+                try:
+                    jobs += self.store.list_training_jobs(parent["HyperParameterTuningJobName"])
+                except ResourceNotFoundError:
+                    continue  # a deleted parent no longer counts
+            best = overall_best(jobs, tuning.objective_type == ObjectiveType.MAXIMIZE)
+            if best is not None:
+                owner = self.store.get_tuning_job(best.tuning_job_name)
+                response["OverallBestTrainingJob"] = training_job_summary(best, owner)
+        return response
 
     def ranked_training_jobs(self, name: str) -> list[TrainingJobRecord]:
         tuning = self.store.get_tuning_job(name)

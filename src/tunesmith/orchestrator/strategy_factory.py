@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from tunesmith.domain.enums import EarlyStoppingType, ObjectiveType
 from tunesmith.domain.enums import Strategy as StrategyName
 from tunesmith.domain.spec import TuningJobSpec
 from tunesmith.scheduling.base import NoStopping, Scheduler
-from tunesmith.space import SearchSpace
-from tunesmith.strategies.base import Strategy
+from tunesmith.space import Config, SearchSpace
+from tunesmith.strategies.base import Strategy, Trial
 from tunesmith.strategies.grid_search import GridSearch
 from tunesmith.strategies.random_search import RandomSearch
+
+if TYPE_CHECKING:
+    from tunesmith.orchestrator.warm_start import WarmStartPrior
 
 
 def available_strategies() -> frozenset[StrategyName]:
@@ -23,7 +29,10 @@ def available_strategies() -> frozenset[StrategyName]:
     return frozenset(names)
 
 
-def make_strategy(spec: TuningJobSpec, space: SearchSpace) -> Strategy:
+def make_strategy(
+    spec: TuningJobSpec, space: SearchSpace, prior: WarmStartPrior | None = None
+) -> Strategy:
+    """The spec's strategy; with a warm start, one that also sees the parents' results."""
     config = spec.hyper_parameter_tuning_job_config
     seed = config.random_seed
     if config.strategy == StrategyName.GRID:
@@ -32,8 +41,20 @@ def make_strategy(spec: TuningJobSpec, space: SearchSpace) -> Strategy:
         from tunesmith.strategies.bayesian import BayesianSearch
 
         maximize = spec.objective.type == ObjectiveType.MAXIMIZE
-        return BayesianSearch(space, maximize=maximize, seed=seed)
-    return RandomSearch(space, seed)
+        bayesian = BayesianSearch(space, maximize=maximize, seed=seed)
+        return WithPriorTrials(bayesian, prior.trials) if prior and prior.trials else bayesian
+    return RandomSearch(space, seed)  # random search learns nothing from the parents
+
+
+class WithPriorTrials:
+    """A strategy whose history starts with the parents' finished jobs (warm start)."""
+
+    def __init__(self, strategy: Strategy, prior: list[Trial]) -> None:
+        self.strategy = strategy
+        self.prior = list(prior)
+
+    def suggest(self, n: int, history: Sequence[Trial]) -> list[Config]:
+        return self.strategy.suggest(n, [*self.prior, *history])
 
 
 def make_scheduler(spec: TuningJobSpec) -> Scheduler:

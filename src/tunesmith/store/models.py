@@ -103,6 +103,7 @@ class TuningJobRow(Base):
     best_training_job_name: Mapped[str | None] = mapped_column(String(128))
     stop_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     completion_details_json: Mapped[str | None] = mapped_column(Text)
+    fingerprints_json: Mapped[str | None] = mapped_column(Text)
     lease_owner: Mapped[str | None] = mapped_column(String(255))
     lease_expires_at: Mapped[datetime | None]
     next_ordinal: Mapped[int] = mapped_column(Integer, default=1)
@@ -185,7 +186,11 @@ class DecisionRow(Base):
 # --- rows <-> records -------------------------------------------------------------------------
 
 #: Record fields kept as JSON text, and the column that holds each.
-TUNING_JSON_FIELDS = {"spec": "spec_json", "completion_details": "completion_details_json"}
+TUNING_JSON_FIELDS = {
+    "spec": "spec_json",
+    "completion_details": "completion_details_json",
+    "fingerprints": "fingerprints_json",
+}
 TRAINING_JSON_FIELDS = {
     "tuned_hyperparameters": "tuned_hyperparameters_json",
     "hyperparameters": "hyperparameters_json",
@@ -253,6 +258,7 @@ def tuning_record(row: TuningJobRow) -> TuningJobRecord:
         best_training_job_name=row.best_training_job_name,
         stop_requested=bool(row.stop_requested),
         completion_details=_loads(row.completion_details_json),
+        fingerprints=_loads(row.fingerprints_json),
         lease_owner=row.lease_owner,
         lease_expires_at=row.lease_expires_at,
         next_ordinal=row.next_ordinal,

@@ -53,6 +53,7 @@ class TuningJobRecord:
     best_training_job_name: str | None = None
     stop_requested: bool = False
     completion_details: dict[str, Any] | None = None  # TuningJobCompletionDetails
+    fingerprints: dict[str, Any] | None = None  # of the training code and data (warm start)
     lease_owner: str | None = None
     lease_expires_at: datetime | None = None
     next_ordinal: int = 1

@@ -80,6 +80,7 @@ _TUNING_UPDATABLE = frozenset(
         "best_training_job_name",
         "stop_requested",
         "completion_details",
+        "fingerprints",
         "spec",
         "strategy",
         "objective_metric",
