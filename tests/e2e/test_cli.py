@@ -205,12 +205,12 @@ def _alive(pid: int) -> bool:
         return handle.read().split()[2] != "Z"
 
 
-STEADY = r'''
+STEADY = r"""
 import time
 for step in range(4):
     print(f"loss={1.0 / (step + 1)}", flush=True)
     time.sleep(0.5)
-'''
+"""
 
 
 @pytest.mark.timeout(180)
@@ -218,9 +218,7 @@ for step in range(4):
 def test_kill_9_controller_then_resume(tmp_path: Path, retries: int) -> None:
     home = tmp_path / "home"
     estimator = {"max_retry_attempts": retries} if retries else {}
-    spec = write_spec(
-        tmp_path / "s", STEADY, max_jobs=5, max_parallel_jobs=2, estimator=estimator
-    )
+    spec = write_spec(tmp_path / "s", STEADY, max_jobs=5, max_parallel_jobs=2, estimator=estimator)
     tune = _start_tune(spec, home)
     try:
         _wait_for_running(home, "job", 2)
@@ -237,7 +235,9 @@ def test_kill_9_controller_then_resume(tmp_path: Path, retries: int) -> None:
     names = [j["TrainingJobName"] for j in board]
     assert len(names) == len(set(names)) == 5  # the budget, no job counted twice
     with sqlite3.connect(home / "tunesmith.db") as conn:
-        rows = conn.execute("select name, status, attempts, failure_kind from training_jobs").fetchall()
+        rows = conn.execute(
+            "select name, status, attempts, failure_kind from training_jobs"
+        ).fetchall()
     orphans = [r for r in rows if r[2] > 1 or r[3] == "RetryableError"]
     assert len(orphans) >= 1
     for name, status, attempts, kind in orphans:

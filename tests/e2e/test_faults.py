@@ -199,7 +199,7 @@ def test_missing_program_is_a_client_error(tmp_path: Path, service: TuningServic
     assert "could not start" in (job.failure_reason or "")
 
 
-RETRY_SCRIPT = r'''
+RETRY_SCRIPT = r"""
 import argparse, os, signal, sys
 marker = os.path.join(os.environ["SM_CHECKPOINT_DIR"], "attempted")
 if os.path.exists(marker):
@@ -210,7 +210,7 @@ print("loss=9.0", flush=True)
 if os.environ.get("MODE") == "error":
     sys.exit(1)
 os.kill(os.getpid(), signal.SIGKILL)
-'''
+"""
 
 
 @pytest.mark.timeout(120)
@@ -242,7 +242,7 @@ def test_retry_strategy_retries_internal_failures_only(
         assert job.failure_kind == FailureKind.NON_RETRYABLE
 
 
-REPORTING = r'''
+REPORTING = r"""
 import os, tunesmith
 for epoch, loss in enumerate([0.9, 0.5, 0.4], start=1):
     tunesmith.report(loss=loss, epoch=epoch)
@@ -251,7 +251,7 @@ with open(os.path.join(os.environ["SM_MODEL_DIR"], "weights.txt"), "w") as f:
 os.makedirs(os.environ["SM_OUTPUT_DATA_DIR"], exist_ok=True)
 with open(os.path.join(os.environ["SM_OUTPUT_DATA_DIR"], "curve.csv"), "w") as f:
     f.write("epoch,loss")
-'''
+"""
 
 
 @pytest.mark.timeout(120)
