@@ -234,19 +234,32 @@ def test_nothing_to_run_and_s3_inputs_are_rejected() -> None:
 
 def test_unsupported_features_are_named() -> None:
     request = base_request()
-    request["HyperParameterTuningJobConfig"]["TrainingJobEarlyStoppingType"] = "Auto"
-    request["WarmStartConfig"] = {
-        "ParentHyperParameterTuningJobs": [{"HyperParameterTuningJobName": "parent"}],
-        "WarmStartType": "TransferLearning",
-    }
+    request["HyperParameterTuningJobConfig"]["Strategy"] = "Bayesian"
+    request["TrainingJobDefinition"]["AlgorithmSpecification"]["TrainingInputMode"] = "Pipe"
+    request["TrainingJobDefinition"]["ResourceConfig"] = {"InstanceCount": 2}
     spec = parse_request(request)
     with pytest.raises(NotYetSupportedError) as info:
         check_supported(spec, {Strategy.RANDOM})
     paths = {p.path for p in info.value.problems}
     assert paths == {
-        "HyperParameterTuningJobConfig.TrainingJobEarlyStoppingType",
-        "WarmStartConfig",
+        "HyperParameterTuningJobConfig.Strategy",
+        "TrainingJobDefinition.AlgorithmSpecification.TrainingInputMode",
+        "TrainingJobDefinition.ResourceConfig.InstanceCount",
     }
+
+
+def test_grid_cannot_warm_start() -> None:
+    request = base_request()
+    config = request["HyperParameterTuningJobConfig"]
+    config["Strategy"] = "Grid"
+    del config["ResourceLimits"]["MaxNumberOfTrainingJobs"]
+    config["ParameterRanges"] = {"CategoricalParameterRanges": [{"Name": "a", "Values": ["1"]}]}
+    request["WarmStartConfig"] = {
+        "ParentHyperParameterTuningJobs": [{"HyperParameterTuningJobName": "parent"}],
+        "WarmStartType": "TransferLearning",
+    }
+    with pytest.raises(NotYetSupportedError, match="not Grid"):
+        check_supported(parse_request(request), {Strategy.GRID})
 
 
 def test_local_paths_resolve_against_the_spec_folder(tmp_path: Path) -> None:

@@ -350,8 +350,16 @@ def test_inputs_resolve_against_the_current_directory(
     [
         ({"objective_metric_name": "accuracy"}, SpecValidationError, "objective_metric_name"),
         ({"max_parallel_jobs": 0}, SpecValidationError, "max_parallel_jobs"),
-        ({"strategy": "Hyperband"}, NotYetSupportedError, "Strategy"),
-        ({"early_stopping_type": "Auto"}, NotYetSupportedError, "EarlyStopping"),
+        (
+            {"strategy": "Hyperband", "estimator": {"hyperparameters": {}}},
+            SpecValidationError,
+            "MaxResource",
+        ),
+        (
+            {"strategy": "Hyperband", "early_stopping_type": "Auto"},
+            SpecValidationError,
+            "Must be Off with the Hyperband strategy",
+        ),
         ({"autotune": True}, NotYetSupportedError, "Autotune"),
     ],
 )
@@ -385,8 +393,8 @@ def test_warm_start_tuners_copy_the_tuner_with_a_config(workdir: Path) -> None:
         "warm_start_type": "TransferLearning",
         "parents": ["p2", "parent"],
     }
-    # The orchestrator does not run warm starts yet: the spec check says so.
-    with pytest.raises(NotYetSupportedError, match="Warm start"):
+    # The parent must exist in the store: the warm-start rules say so before anything runs.
+    with pytest.raises(SpecValidationError, match="Could not find hyper parameter tuning job"):
         same.fit(job_name="child")
 
 

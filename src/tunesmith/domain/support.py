@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from tunesmith.domain.enums import EarlyStoppingType, Strategy
+from tunesmith.domain.enums import Strategy
 from tunesmith.domain.spec import TuningJobSpec
 from tunesmith.errors import FieldProblem, NotYetSupportedError
 
@@ -25,14 +25,6 @@ def check_supported(spec: TuningJobSpec, strategies: Collection[Strategy]) -> No
                 f"Not supported yet; available strategies: {available}",
             )
         )
-    if config.training_job_early_stopping_type != EarlyStoppingType.OFF:
-        problems.append(
-            FieldProblem(
-                f"{CONFIG}.TrainingJobEarlyStoppingType",
-                config.training_job_early_stopping_type.value,
-                "Early stopping is not supported yet; use Off",
-            )
-        )
     if spec.training_job_definitions:
         problems.append(
             FieldProblem(
@@ -41,9 +33,11 @@ def check_supported(spec: TuningJobSpec, strategies: Collection[Strategy]) -> No
                 "Multi-algorithm tuning is not supported yet; use TrainingJobDefinition",
             )
         )
-    if spec.warm_start_config is not None:
+    if spec.warm_start_config is not None and config.strategy == Strategy.GRID:
         problems.append(
-            FieldProblem("WarmStartConfig", "<given>", "Warm start is not supported yet")
+            FieldProblem(
+                "WarmStartConfig", "<given>", "Warm start works with Bayesian and Random, not Grid"
+            )
         )
     if spec.autotune is not None:
         problems.append(FieldProblem("Autotune", "<given>", "Autotune is not supported yet"))

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def available_strategies() -> frozenset[StrategyName]:
-    names = {StrategyName.RANDOM, StrategyName.GRID}
+    names = {StrategyName.RANDOM, StrategyName.GRID, StrategyName.HYPERBAND}
     try:
         import tunesmith.strategies.bayesian  # noqa: F401
     except ImportError:
@@ -37,6 +37,12 @@ def make_strategy(
     seed = config.random_seed
     if config.strategy == StrategyName.GRID:
         return GridSearch(space)
+    if config.strategy == StrategyName.HYPERBAND:
+        from tunesmith.scheduling.hyperband import resources_for
+        from tunesmith.strategies.hyperband_sampler import HyperbandSampler
+
+        maximize = spec.objective.type == ObjectiveType.MAXIMIZE
+        return HyperbandSampler(space, maximize, seed, *resources_for(spec))
     if config.strategy == StrategyName.BAYESIAN:
         from tunesmith.strategies.bayesian import BayesianSearch
 
@@ -68,5 +74,5 @@ def make_scheduler(spec: TuningJobSpec) -> Scheduler:
     if config.training_job_early_stopping_type == EarlyStoppingType.AUTO:
         from tunesmith.scheduling.median import MedianStoppingRule
 
-        return MedianStoppingRule(maximize=maximize)
+        return MedianStoppingRule(maximize=maximize, metric_name=spec.objective.metric_name)
     return NoStopping()
