@@ -60,6 +60,12 @@ def test_quickstart_end_to_end(tmp_path: Path) -> None:
     assert described["TrainingJobStatusCounters"]["Completed"] == 12
     assert described["BestTrainingJob"]["TrainingJobName"] == board[0]["TrainingJobName"]
     assert described["HyperParameterTuningJobConfig"]["Strategy"] == "Random"
+    consumed = described["ConsumedResources"]
+    assert consumed["BillableTimeInSeconds"] == sum(j["BillableTimeInSeconds"] for j in board)
+    assert consumed["Pricing"]["PricedAs"] == "ml.m5.xlarge"  # local runs: cloud equivalent
+    assert consumed["EstimatedCostUSD"] == pytest.approx(
+        sum(j["EstimatedCostUSD"] for j in board), abs=1e-5
+    )
 
     rows = list(
         csv.DictReader(

@@ -26,6 +26,7 @@ from tunesmith.domain.support import check_supported
 from tunesmith.errors import ResourceInUseError, ResourceNotFoundError, TunesmithError
 from tunesmith.execution.base import Executor
 from tunesmith.orchestrator.controller import TuningJobController
+from tunesmith.orchestrator.costs import consumed, job_cost, pricing
 from tunesmith.orchestrator.describe import describe_tuning_job, rank, training_job_summary
 from tunesmith.orchestrator.leases import controller_running
 from tunesmith.orchestrator.progress import Progress
@@ -169,6 +170,8 @@ class TuningService:
         tuning = self.store.get_tuning_job(name)
         records = self.store.list_training_jobs(name)
         response = describe_tuning_job(tuning, records)
+        spec = TuningJobSpec.model_validate(tuning.spec)
+        response["ConsumedResources"].update(consumed(records, pricing(spec)))
         warm = tuning.spec.get("WarmStartConfig") or {}
         if warm.get("WarmStartType") == WarmStartType.IDENTICAL_DATA_AND_ALGORITHM.value:
             jobs = list(records)
@@ -193,7 +196,15 @@ class TuningService:
         ranked = rank(self.store.list_training_jobs(name), tuning.objective_type)
         if top is not None:
             ranked = ranked[:top]
-        return [training_job_summary(r, tuning) for r in ranked]
+        price = pricing(TuningJobSpec.model_validate(tuning.spec))
+        summaries = []
+        for record in ranked:
+            summary = training_job_summary(record, tuning)
+            cost = job_cost(record, price)
+            if cost is not None:
+                summary["EstimatedCostUSD"] = cost
+            summaries.append(summary)
+        return summaries
 
     def training_job(self, tuning_name: str, job: str) -> TrainingJobRecord:
         """A training job by full name, ordinal ('3') or unique prefix."""
