@@ -25,7 +25,8 @@ class Settings:
 
     home: Path = field(default_factory=lambda: Path(".tunesmith"))
     database_url: str | None = None  # default: SQLite file under home
-    executor: str = "local"
+    executor: str = "local"  # local | ray
+    ray_address: str | None = None  # auto, ray://host:10001, host:6379; None: a local Ray
     stop_grace_seconds: float = 120.0
 
     @classmethod
@@ -35,6 +36,7 @@ class Settings:
             home=home,
             database_url=os.environ.get("TUNESMITH_DATABASE_URL") or None,
             executor=os.environ.get("TUNESMITH_EXECUTOR") or "local",
+            ray_address=os.environ.get("TUNESMITH_RAY_ADDRESS") or None,
             stop_grace_seconds=_env_float("TUNESMITH_STOP_GRACE_SECONDS", 120.0),
         )
 

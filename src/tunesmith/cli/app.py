@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import signal
 import sys
@@ -24,6 +25,7 @@ from tunesmith.errors import ResourceNotFoundError, SpecValidationError, Tunesmi
 from tunesmith.guardrails import CheckContext, diagnose, has_errors
 from tunesmith.orchestrator.controller import TuningJobController
 from tunesmith.orchestrator.service import TuningService
+from tunesmith.settings import Settings
 
 app = typer.Typer(
     name="tunesmith",
@@ -52,9 +54,30 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
+ExecutorOption = Annotated[
+    str | None,
+    typer.Option("--executor", help="local (default) or ray; default $TUNESMITH_EXECUTOR."),
+]
+RayAddressOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ray-address",
+        help="auto, ray://host:10001 or host:6379; default $TUNESMITH_RAY_ADDRESS, else a "
+        "local Ray instance.",
+    ),
+]
+
+
 @contextmanager
-def _service() -> Iterator[TuningService]:
-    service = TuningService()
+def _service(
+    executor: str | None = None, ray_address: str | None = None
+) -> Iterator[TuningService]:
+    settings = Settings.from_env()
+    if executor:
+        settings = dataclasses.replace(settings, executor=executor)
+    if ray_address:
+        settings = dataclasses.replace(settings, ray_address=ray_address)
+    service = TuningService(settings)
     try:
         yield service
     except SpecValidationError as exc:
@@ -75,6 +98,7 @@ def _service() -> Iterator[TuningService]:
         "Examples:\n\n"
         "  tunesmith tune examples/quickstart/tuning.yaml\n\n"
         "  tunesmith tune request.json --name my-run-2\n\n"
+        "  tunesmith tune spec.yaml --executor ray --ray-address auto\n\n"
         "  tunesmith tune spec.yaml --validate-only"
     )
 )
@@ -101,13 +125,15 @@ def tune(
             help="Warm start IdenticalDataAndAlgorithm even though the code or data changed.",
         ),
     ] = False,
+    executor: ExecutorOption = None,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Validate SPEC, create the tuning job and run it to the end with live progress.
 
     Blocks until the tuning job ends. Exit status: 0 Completed, 1 Failed, 2 Stopped,
     3 invalid spec. Ctrl-C stops the running training jobs cleanly (twice: at once).
     """
-    with _service() as service:
+    with _service(executor, ray_address) as service:
         try:
             text = spec.read_text(encoding="utf-8")
         except OSError as exc:
@@ -208,6 +234,8 @@ def _interrupts(controller_box: list[TuningJobController]) -> Iterator[None]:
 @app.command()
 def resume(
     name: Annotated[str, typer.Argument(help="Tuning job name.")],
+    executor: ExecutorOption = None,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Continue a tuning job whose controller stopped (killed, machine restarted).
 
@@ -217,7 +245,7 @@ def resume(
 
     Example: tunesmith resume quickstart
     """
-    with _service() as service:
+    with _service(executor, ray_address) as service:
         record = service.get(name)
         console.print(f"Resuming tuning job [bold]{record.name}[/]")
         _run_with_progress(service, record.name)

@@ -1,14 +1,41 @@
-"""The default executor: each training job is a local OS process in its own job folder."""
+"""The default executor: each training job is a local OS process in its own job folder.
+
+Resource-aware: every job asks for CPUs and GPUs (its instance type, or ``TUNESMITH_CPUS`` /
+``TUNESMITH_GPUS`` in its Environment; see :mod:`tunesmith.execution.resources`) out of this
+machine's budget. A job that does not fit waits, first come first served, and says why
+(:meth:`LocalExecutor.pending_reason`); a job given GPUs sees only its own devices through
+``CUDA_VISIBLE_DEVICES``.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+import math
+import os
 import threading
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Mapping, Sequence
 
-from tunesmith.errors import ExecutorError
-from tunesmith.execution import jobdir
+from tunesmith.errors import ExecutorError, TunesmithError
+from tunesmith.execution import jobdir, resources
 from tunesmith.execution.base import EventSink, JobHandle, TrainingJobRequest
 from tunesmith.execution.process import LaunchPlan, ProcessJob
+
+logger = logging.getLogger(__name__)
+
+
+class _Slot:
+    """The resources one job holds (or waits for)."""
+
+    __slots__ = ("cpus", "devices", "gpus", "job", "rejected")
+
+    def __init__(self, job: ProcessJob, cpus: float, gpus: int, rejected: str | None):
+        self.job = job
+        self.cpus = cpus
+        self.gpus = gpus
+        self.devices: list[str] | None = None  # set when granted and gpus > 0
+        self.rejected = rejected
 
 
 class LocalExecutor:
@@ -17,6 +44,13 @@ class LocalExecutor:
     ``launch`` returns at once; the job folder is written and the process started on the
     job's own supervisor thread, and every event reaches the sink from the job's threads.
     Thread-safe: launch, stop and close may be called from any thread.
+
+    ``cpus`` (default ``TUNESMITH_LOCAL_CPUS``; unset means no CPU budget, so only
+    ``max_parallel_jobs`` limits how many jobs run, as before) and ``gpus`` (default
+    ``TUNESMITH_LOCAL_GPUS``, else the parent's ``CUDA_VISIBLE_DEVICES``, else the NVIDIA
+    device files) are the budget. A job asking more CPUs than the whole budget by instance type
+    runs alone with the whole budget; asking more by explicit ``TUNESMITH_CPUS``, or more GPUs
+    than the machine has, is rejected with a launch error that says what to change.
     """
 
     def __init__(
@@ -24,19 +58,47 @@ class LocalExecutor:
         stop_grace_seconds: float = 120.0,
         *,
         parent_environment: Mapping[str, str] | None = None,
+        cpus: float | None = None,
+        gpus: int | Sequence[str] | None = None,
+        instance_resources: Mapping[str, Mapping[str, float]] | None = None,
     ):
         self.stop_grace_seconds = stop_grace_seconds
         self._parent_env = dict(parent_environment) if parent_environment is not None else None
+        env = self._parent_env if self._parent_env is not None else os.environ
+        self.total_cpus = float(cpus) if cpus is not None else _local_cpus(env)
+        if gpus is None:
+            self._devices = resources.gpu_ids(env)
+        elif isinstance(gpus, int):
+            self._devices = [str(i) for i in range(gpus)]
+        else:
+            self._devices = [str(d) for d in gpus]
+        self.total_gpus = len(self._devices)
+        self._overrides = {k: dict(v) for k, v in (instance_resources or {}).items()}
         self._lock = threading.Lock()
         self._running: set[ProcessJob] = set()
+        self._slots: dict[ProcessJob, _Slot] = {}
+        self._queue: deque[_Slot] = deque()
+        self._free_cpus = self.total_cpus
+        self._free_devices = list(self._devices)
         self._closed = False
+
+    # ------------------------------------------------------------------ contract
 
     def launch(self, request: TrainingJobRequest, sink: EventSink) -> ProcessJob:
         """Start the job; a job that cannot start ends with ``JobExited.launch_error``."""
         parent_env = self._parent_env
+        slot_holder: list[_Slot] = []
 
         def plan() -> LaunchPlan:
-            spec = jobdir.prepare(request, parent_env)
+            slot = slot_holder[0]
+            if slot.rejected is not None:
+                raise ValueError(slot.rejected)
+            req = request
+            if slot.devices:
+                env = dict(request.environment)
+                env["CUDA_VISIBLE_DEVICES"] = ",".join(slot.devices)
+                req = dataclasses.replace(request, environment=env)
+            spec = jobdir.prepare(req, parent_env)
             return LaunchPlan(
                 argv=spec.argv,
                 cwd=spec.cwd,
@@ -53,22 +115,40 @@ class LocalExecutor:
             stop_grace_seconds=self.stop_grace_seconds,
             on_exit=self._forget,
         )
+        slot = self._slot_for(request, job)
+        slot_holder.append(slot)
         with self._lock:
             if self._closed:
                 raise ExecutorError("this executor was closed; create a new one to launch jobs")
             self._running.add(job)
-        job.start()
+            self._slots[job] = slot
+            start_now = slot.rejected is not None or (not self._queue and self._fits(slot))
+            if start_now:
+                self._grant(slot)
+            else:
+                self._queue.append(slot)
+        if start_now:
+            job.start()
+        else:
+            logger.info("%s: %s", request.training_job_name, self.pending_reason(job) or "waiting")
         return job
 
     def stop(self, handle: JobHandle) -> None:
         """Ask the job to stop; calling it again, or after the job ended, does nothing."""
         if isinstance(handle, ProcessJob):
-            handle.stop()
-            return
-        with self._lock:
-            matches = [j for j in self._running if j.training_job_name == handle.training_job_name]
-        for job in matches:
+            jobs = [handle]
+        else:
+            with self._lock:
+                jobs = [j for j in self._running if j.training_job_name == handle.training_job_name]
+        for job in jobs:
+            with self._lock:
+                slot = self._slots.get(job)
+                queued = slot is not None and slot in self._queue
+                if queued:
+                    self._queue.remove(slot)  # never started: it ends as stopped at once
             job.stop()
+            if queued:
+                job.start()
 
     def close(self) -> None:
         """Stop every job still running and wait until each has reported its exit."""
@@ -76,15 +156,112 @@ class LocalExecutor:
             self._closed = True
             jobs = list(self._running)
         for job in jobs:
-            job.stop()
+            self.stop(job)
         for job in jobs:
             job.wait()
 
+    # ------------------------------------------------------------------ status
+
     def running(self) -> list[ProcessJob]:
-        """Jobs launched and not yet exited."""
+        """Jobs launched and not yet exited (including those waiting for resources)."""
         with self._lock:
             return list(self._running)
 
+    def pending_reason(self, handle: JobHandle) -> str | None:
+        """Why a launched job has not started yet, e.g. ``waiting for resources: 2 GPUs``."""
+        with self._lock:
+            slot = next(
+                (s for s in self._queue if s.job.training_job_name == handle.training_job_name),
+                None,
+            )
+            if slot is None:
+                return None
+            need = [resources._count(slot.cpus, "CPU")] if slot.cpus > self._free_cpus else []
+            if slot.gpus > len(self._free_devices):
+                need.append(resources._count(slot.gpus, "GPU"))
+            if not need:
+                return "waiting for resources: queued behind an earlier job"
+            free = (
+                f"{self._free_cpus:g} of {self.total_cpus:g} CPUs, "
+                f"{len(self._free_devices)} of {self.total_gpus} GPUs free"
+            )
+            return f"waiting for resources: {' and '.join(need)} ({free})"
+
+    # ------------------------------------------------------------------ budget
+
+    def _slot_for(self, request: TrainingJobRequest, job: ProcessJob) -> _Slot:
+        try:
+            demand = resources.demand_for(
+                request.instance_type, request.environment, self._overrides
+            )
+        except TunesmithError as exc:
+            return _Slot(job, 0, 0, str(exc))
+        cpus = demand.cpus
+        if demand.gpus > self.total_gpus:
+            return _Slot(
+                job,
+                0,
+                0,
+                f"the job asks for {resources._count(demand.gpus, 'GPU')} ({demand.source}) but "
+                f"this machine offers {self.total_gpus}: set TUNESMITH_LOCAL_GPUS if it has "
+                "more, or choose a CPU instance type (or TUNESMITH_GPUS=0 in the Environment)",
+            )
+        if cpus > self.total_cpus:
+            if demand.explicit_cpus:
+                return _Slot(
+                    job,
+                    0,
+                    0,
+                    f"the job asks for {resources._count(cpus, 'CPU')} (Environment "
+                    f"TUNESMITH_CPUS) but the local budget is {self.total_cpus:g}: lower it or "
+                    "raise TUNESMITH_LOCAL_CPUS",
+                )
+            logger.info(
+                "%s asks for %g CPUs (%s), more than the local budget of %g: it runs with the "
+                "whole budget",
+                request.training_job_name,
+                cpus,
+                demand.source,
+                self.total_cpus,
+            )
+            cpus = self.total_cpus
+        return _Slot(job, cpus, demand.gpus, None)
+
+    def _fits(self, slot: _Slot) -> bool:
+        return slot.cpus <= self._free_cpus + 1e-9 and slot.gpus <= len(self._free_devices)
+
+    def _grant(self, slot: _Slot) -> None:
+        if slot.rejected is not None:
+            return
+        self._free_cpus -= slot.cpus
+        if slot.gpus:
+            slot.devices = self._free_devices[: slot.gpus]
+            del self._free_devices[: slot.gpus]
+
     def _forget(self, job: ProcessJob) -> None:
+        to_start: list[ProcessJob] = []
         with self._lock:
             self._running.discard(job)
+            slot = self._slots.pop(job, None)
+            if slot is not None and slot.rejected is None and slot not in self._queue:
+                self._free_cpus = min(self.total_cpus, self._free_cpus + slot.cpus)
+                if slot.devices:
+                    self._free_devices.extend(slot.devices)
+                    self._free_devices.sort(key=self._devices.index)
+            # First come, first served: the head of the queue starts before any later job.
+            while self._queue and self._fits(self._queue[0]):
+                head = self._queue.popleft()
+                self._grant(head)
+                to_start.append(head.job)
+        for queued in to_start:
+            queued.start()
+
+
+def _local_cpus(env: Mapping[str, str]) -> float:
+    raw = env.get("TUNESMITH_LOCAL_CPUS", "").strip()
+    if raw:
+        try:
+            return float(raw)
+        except ValueError:
+            raise TunesmithError(f"TUNESMITH_LOCAL_CPUS must be a number, not {raw!r}") from None
+    return math.inf  # no CPU budget unless one is configured

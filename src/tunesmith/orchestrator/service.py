@@ -42,8 +42,12 @@ def make_executor(settings: Settings) -> Executor:
         from tunesmith.execution.local import LocalExecutor
 
         return LocalExecutor(stop_grace_seconds=settings.stop_grace_seconds)
+    if settings.executor == "ray":
+        from tunesmith.execution.ray import RayExecutor
+
+        return RayExecutor(settings.ray_address, stop_grace_seconds=settings.stop_grace_seconds)
     raise TunesmithError(
-        f"Unknown executor {settings.executor!r} (TUNESMITH_EXECUTOR); available: local"
+        f"Unknown executor {settings.executor!r} (TUNESMITH_EXECUTOR); available: local, ray"
     )
 
 

@@ -34,7 +34,9 @@ def log_h(z: np.ndarray) -> np.ndarray:
     mid = zl > -_INV_SQRT_EPS
     res = np.empty_like(zl)
     zm = zl[mid]
-    res[mid] = -0.5 * zm * zm - _C1 + _log1mexp(np.log(special.erfcx(-zm / np.sqrt(2.0)) * -zm) + _C2)
+    res[mid] = (
+        -0.5 * zm * zm - _C1 + _log1mexp(np.log(special.erfcx(-zm / np.sqrt(2.0)) * -zm) + _C2)
+    )
     zt = zl[~mid]
     res[~mid] = -0.5 * zt * zt - _C1 - 2.0 * np.log(-zt)
     out[~hi] = res

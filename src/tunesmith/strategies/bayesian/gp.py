@@ -19,6 +19,7 @@ history grows); the posterior is factorised once on all n points, O(n^3).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,7 +50,9 @@ class Hyper:
     @classmethod
     def from_theta(cls, theta: np.ndarray) -> Hyper:
         d = len(theta) - 2
-        return cls(ls=np.exp(theta[:d]), s2=float(np.exp(theta[d])), noise=float(np.exp(theta[d + 1])))
+        return cls(
+            ls=np.exp(theta[:d]), s2=float(np.exp(theta[d])), noise=float(np.exp(theta[d + 1]))
+        )
 
 
 def warp_targets(y: np.ndarray, method: str = "power") -> np.ndarray:
@@ -68,10 +71,8 @@ def warp_targets(y: np.ndarray, method: str = "power") -> np.ndarray:
         ranks = stats.rankdata(y)
         z = stats.norm.ppf((ranks - 0.5) / len(y))
     elif method == "power" and len(y) >= 4:
-        try:
+        with contextlib.suppress(ValueError, FloatingPointError, OverflowError):
             z, _ = stats.yeojohnson(z)
-        except (ValueError, FloatingPointError, OverflowError):
-            pass
         if not np.all(np.isfinite(z)):
             z = (y - y.mean()) / y.std()
     sd = z.std()
@@ -148,7 +149,12 @@ def fit_hyper(
     for s in starts:
         s = np.clip(s, lo, hi)
         res = optimize.minimize(
-            neg_log_posterior, s, args=(x, y), jac=True, method="L-BFGS-B", bounds=bounds,
+            neg_log_posterior,
+            s,
+            args=(x, y),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=bounds,
             options={"maxiter": maxiter},
         )
         if np.isfinite(res.fun) and res.fun < best_val:
@@ -159,9 +165,7 @@ def fit_hyper(
 class GaussianProcess:
     """Exact GP posterior for fixed hyperparameters (zero prior mean on warped targets)."""
 
-    def __init__(
-        self, x: np.ndarray, y: np.ndarray, hyper: Hyper, n_noiseless: int = 0
-    ) -> None:
+    def __init__(self, x: np.ndarray, y: np.ndarray, hyper: Hyper, n_noiseless: int = 0) -> None:
         """``n_noiseless`` trailing rows are fantasies: conditioned on with jitter only, so the
         variance really collapses there whatever noise the real observations carry."""
         self.x = np.asarray(x, dtype=float)
@@ -197,9 +201,7 @@ class GaussianProcess:
         v = linalg.solve_triangular(self.chol, ks.T, lower=True, check_finite=False)
         return matern52(xs, xs, self.hyper.ls, self.hyper.s2) - v.T @ v
 
-    def predict_grad(
-        self, xs: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def predict_grad(self, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Mean, variance and their gradients w.r.t. the inputs, for local refinement."""
         ks, dks = matern52_dx(xs, self.x, self.hyper.ls, self.hyper.s2)
         mean = ks @ self.alpha

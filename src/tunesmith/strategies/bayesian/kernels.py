@@ -43,9 +43,9 @@ def matern52_grad_terms(x: np.ndarray, ls: np.ndarray, s2: float) -> tuple[np.nd
     return k, g
 
 
-def matern52_dx(x: np.ndarray, data: np.ndarray, ls: np.ndarray, s2: float) -> tuple[
-    np.ndarray, np.ndarray
-]:
+def matern52_dx(
+    x: np.ndarray, data: np.ndarray, ls: np.ndarray, s2: float
+) -> tuple[np.ndarray, np.ndarray]:
     """For query points ``x`` (m, d): ``k(x, data)`` (m, n) and ``dk/dx`` (m, n, d)."""
     diff = x[:, None, :] - data[None, :, :]
     r = np.sqrt(np.maximum(((diff / ls) ** 2).sum(-1), 0.0))

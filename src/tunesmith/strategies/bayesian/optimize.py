@@ -152,8 +152,12 @@ def _refine(layout: Layout, starts: np.ndarray, acq_grad: AcqGradFn, maxiter: in
         return -float(val.sum()), -grad[:, num].ravel()
 
     res = optimize.minimize(
-        fun, base[:, num].ravel(), jac=True, method="L-BFGS-B",
-        bounds=[(0.0, 1.0)] * (k * len(base)), options={"maxiter": maxiter},
+        fun,
+        base[:, num].ravel(),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(0.0, 1.0)] * (k * len(base)),
+        options={"maxiter": maxiter},
     )
     out = base.copy()
     out[:, num] = np.clip(res.x.reshape(-1, k), 0.0, 1.0)

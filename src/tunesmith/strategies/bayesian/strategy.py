@@ -151,8 +151,16 @@ class BayesianSearch:
             hyper = self._fit(x, z, rng)
             pend = np.vstack([x_all[pending_idx], *[p[None, :] for p in out]])
             out += propose(
-                self.layout, x, z, pend, hyper, n - len(out), rng, taken,
-                method=self.pending, n_candidates=self.n_candidates,
+                self.layout,
+                x,
+                z,
+                pend,
+                hyper,
+                n - len(out),
+                rng,
+                taken,
+                method=self.pending,
+                n_candidates=self.n_candidates,
             )
         return [self.space.decode(p) for p in out]
 

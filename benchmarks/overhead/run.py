@@ -1,0 +1,194 @@
+"""Per-job overhead: N trivial training jobs (print one metric, exit), 2 at a time.
+
+Measures the floor (Popen + wait of the same script, 2 at a time), tunesmith's local and Ray
+executors through the whole service (store writes included), Ray Tune and Syne Tune's local
+backend running the same script, all in the same run. Ray runs need a loopback-only network
+namespace: as root the script re-executes itself under ``unshare -n`` when needed.
+
+    .venv/bin/python benchmarks/overhead/run.py [--quick] [--jobs 200]
+
+Writes its table between the overhead markers of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = "import sys\nprint('loss=0.5')\n"
+START, END = "<!-- overhead:start -->", "<!-- overhead:end -->"
+
+
+def floor(script: Path, jobs: int) -> float:
+    def one(_: int) -> None:
+        subprocess.Popen([sys.executable, str(script)], stdout=subprocess.DEVNULL).wait()
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(one, range(jobs)))
+    return time.perf_counter() - started
+
+
+def tunesmith_run(work: Path, jobs: int, executor_name: str) -> float:
+    from tunesmith.domain.parse import load_document
+    from tunesmith.orchestrator.service import TuningService
+    from tunesmith.settings import Settings
+
+    folder = work / executor_name
+    folder.mkdir()
+    (folder / "train.py").write_text(SCRIPT)
+    spec = {
+        "tuning_job_name": "overhead",
+        "strategy": "Random",
+        "objective_metric_name": "loss",
+        "objective_type": "Minimize",
+        "max_jobs": jobs,
+        "max_parallel_jobs": 2,
+        "random_seed": 1,
+        "metric_definitions": [{"Name": "loss", "Regex": r"loss=(\S+)"}],
+        "hyperparameter_ranges": {"x": {"type": "continuous", "min_value": 0, "max_value": 1}},
+        "estimator": {"entry_point": "train.py", "source_dir": ".", "max_run": 60},
+    }
+    (folder / "tuning.yaml").write_text(yaml.safe_dump(spec))
+    service = TuningService(Settings(home=folder / "home", stop_grace_seconds=2))
+    doc = load_document((folder / "tuning.yaml").read_text())
+    service.create(service.validate(doc, base_dir=folder))
+    executor = None
+    if executor_name == "ray":
+        from tunesmith.execution.ray import RayExecutor
+
+        executor = RayExecutor(num_cpus=2, stop_grace_seconds=2)
+    started = time.perf_counter()
+    service.run("overhead", executor=executor)
+    elapsed = time.perf_counter() - started
+    if executor is not None:
+        executor.close()
+    done = [j for j in service.training_jobs("overhead") if j.final_objective_value is not None]
+    assert len(done) == jobs, f"{executor_name}: {len(done)} of {jobs} jobs reported"
+    service.close()
+    return elapsed
+
+
+def ray_tune(script: Path, jobs: int) -> float:
+    import ray
+    from ray import tune
+
+    def trainable(config: dict) -> dict:
+        out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+        return {"loss": float(out.stdout.split("=")[1])}
+
+    ray.init(address="local", num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1",
+             log_to_driver=False, configure_logging=False)  # fmt: skip
+    started = time.perf_counter()
+    tuner = tune.Tuner(
+        tune.with_resources(trainable, {"cpu": 1}),
+        param_space={"x": tune.uniform(0, 1)},
+        tune_config=tune.TuneConfig(num_samples=jobs, max_concurrent_trials=2, reuse_actors=True),
+        run_config=tune.RunConfig(storage_path=str(script.parent / "ray_results"), verbose=0),
+    )
+    tuner.fit()
+    elapsed = time.perf_counter() - started
+    ray.shutdown()
+    return elapsed
+
+
+def syne_tune(script: Path, jobs: int) -> float:
+    from syne_tune import StoppingCriterion, Tuner
+    from syne_tune.backend import LocalBackend
+    from syne_tune.config_space import uniform
+    from syne_tune.optimizer.baselines import RandomSearch
+
+    entry = script.parent / "syne_train.py"
+    entry.write_text(
+        "from syne_tune import Reporter\nimport argparse\n"
+        "p = argparse.ArgumentParser(); p.add_argument('--x', type=float); p.parse_args()\n"
+        "Reporter()(loss=0.5)\n"
+    )
+    tuner = Tuner(
+        trial_backend=LocalBackend(entry_point=str(entry)),
+        scheduler=RandomSearch({"x": uniform(0, 1)}, metrics=["loss"], do_minimize=True),
+        stop_criterion=StoppingCriterion(max_num_trials_finished=jobs),
+        n_workers=2,
+        sleep_time=0.01,
+        results_update_interval=1000,
+        save_tuner=False,
+    )
+    started = time.perf_counter()
+    tuner.run()
+    return time.perf_counter() - started
+
+
+def in_namespace() -> bool:
+    return [name for _, name in socket.if_nameindex()] == ["lo"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--jobs", type=int, default=200)
+    parser.add_argument("--quick", action="store_true", help="40 jobs")
+    parser.add_argument("--only", default="floor,local,ray,raytune,synetune")
+    args = parser.parse_args()
+    if not in_namespace() and os.geteuid() == 0 and not os.environ.get("OVERHEAD_NS"):
+        os.environ["OVERHEAD_NS"] = "1"
+        inner = "ip link set lo up && exec " + " ".join([sys.executable, *sys.argv])
+        os.execvp("unshare", ["unshare", "-n", "sh", "-c", inner])
+    jobs = 40 if args.quick else args.jobs
+    work = Path(tempfile.mkdtemp(prefix="overhead-"))
+    script = work / "train.py"
+    script.write_text(SCRIPT)
+    wanted = args.only.split(",")
+    base = floor(script, jobs)
+    rows = [("floor: Popen + wait", base)]
+    runs = {
+        "tunesmith local executor": lambda: tunesmith_run(work, jobs, "local"),
+        "tunesmith Ray executor": lambda: tunesmith_run(work, jobs, "ray"),
+        "Ray Tune (reuse_actors, subprocess)": lambda: ray_tune(script, jobs),
+        "Syne Tune LocalBackend (sleep_time=0.01)": lambda: syne_tune(script, jobs),
+    }
+    keys = dict(zip(["local", "ray", "raytune", "synetune"], runs, strict=True))
+    for key, label in keys.items():
+        if key in wanted:
+            try:
+                rows.append((label, runs[label]()))
+            except Exception as exc:  # report, keep the others
+                print(f"{label} failed: {exc!r}", file=sys.stderr)
+    lines = [
+        START,
+        "## Per-job overhead",
+        "",
+        f"{jobs} trivial training jobs (print one metric, exit), 2 at a time, on "
+        f"{os.cpu_count()} cores; `benchmarks/overhead/run.py{' --quick' if args.quick else ''}`."
+        " Overhead = (wall time − floor) / jobs.",
+        "",
+        "| runner | wall time (s) | per job (ms) | overhead per job (ms) |",
+        "|---|---:|---:|---:|",
+    ]
+    for label, seconds in rows:
+        per = seconds / jobs * 1000
+        over = (seconds - base) / jobs * 1000
+        lines.append(f"| {label} | {seconds:.2f} | {per:.1f} | {over:.1f} |")
+    lines.append(END)
+    section = "\n".join(lines)
+    print(section)
+    docs = ROOT / "docs" / "benchmarks.md"
+    text = docs.read_text() if docs.exists() else "# Benchmarks\n"
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        text = head + section + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    docs.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
