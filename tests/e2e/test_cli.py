@@ -59,7 +59,7 @@ def test_quickstart_end_to_end(tmp_path: Path) -> None:
     assert described["HyperParameterTuningJobStatus"] == "Completed"
     assert described["TrainingJobStatusCounters"]["Completed"] == 12
     assert described["BestTrainingJob"]["TrainingJobName"] == board[0]["TrainingJobName"]
-    assert described["HyperParameterTuningJobConfig"]["Strategy"] == "Random"
+    assert described["HyperParameterTuningJobConfig"]["Strategy"] == "Bayesian"
     consumed = described["ConsumedResources"]
     assert consumed["BillableTimeInSeconds"] == sum(j["BillableTimeInSeconds"] for j in board)
     assert consumed["Pricing"]["PricedAs"] == "ml.m5.xlarge"  # local runs: cloud equivalent
@@ -274,3 +274,26 @@ def test_tune_refuses_a_doctor_error_unless_overridden(tmp_path: Path) -> None:
     assert run_cli(["describe", "job"], home).returncode == 1  # nothing was created
     forced = run_cli(["tune", str(spec), "--ignore-findings"], home)
     assert forced.returncode == 0, forced.stderr
+
+
+@pytest.mark.timeout(240)
+def test_bayesian_two_at_a_time_with_real_processes(tmp_path: Path) -> None:
+    """Bayesian with max_parallel_jobs 2 through the local executor: distinct proposals while
+    jobs run, and the model's later proposals beat its initial design."""
+    home = tmp_path / "home"
+    spec = write_spec(
+        tmp_path / "s",
+        QUADRATIC,
+        strategy="Bayesian",
+        max_jobs=16,
+        max_parallel_jobs=2,
+        estimator={"hyperparameters": {"epochs": 1}},
+    )
+    result = run_cli(["tune", str(spec)], home, timeout=220)
+    assert result.returncode == 0, result.stdout + result.stderr
+    board = json.loads(run_cli(["leaderboard", "job", "--format", "json"], home).stdout)
+    assert len(board) == 16
+    xs = [float(j["TunedHyperParameters"]["x"]) for j in board]
+    assert len(set(xs)) == 16  # pending jobs were accounted for: no duplicate proposals
+    best = board[0]["FinalHyperParameterTuningJobObjectiveMetric"]["Value"]
+    assert best < 1.0 + 0.05  # (x - 1)^2 + 1 at epoch 1: the optimum is 1.0 at x = 1

@@ -36,7 +36,7 @@ def quickstart_tuner(source_dir: str) -> HyperparameterTuner:
             {"Name": "train:accuracy", "Regex": "train:accuracy=([0-9.]+)"},
             {"Name": "validation:error", "Regex": "validation:error=([0-9.]+)"},
         ],
-        strategy="Random",
+        strategy="Bayesian",
         max_jobs=12,
         max_parallel_jobs=2,
         random_seed=7,
