@@ -20,7 +20,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--alpha", type=float, default=1e-4)
     parser.add_argument("--loss", default="hinge")
-    parser.add_argument("--penalty", default="l2")
+    parser.add_argument("--penalty", default="elasticnet")
+    parser.add_argument("--l1_ratio", type=float, default=0.15)
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -33,7 +34,11 @@ def main() -> None:
     x_train, x_val = scaler.transform(x_train), scaler.transform(x_val)
     classes = np.unique(labels)
     model = SGDClassifier(
-        loss=args.loss, penalty=args.penalty, alpha=args.alpha, random_state=args.seed
+        loss=args.loss,
+        penalty=args.penalty,
+        alpha=args.alpha,
+        l1_ratio=args.l1_ratio,
+        random_state=args.seed,
     )
     rng = np.random.default_rng(args.seed)
     for epoch in range(1, args.epochs + 1):

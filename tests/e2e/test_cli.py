@@ -49,7 +49,7 @@ def test_quickstart_end_to_end(tmp_path: Path) -> None:
     for job in board:
         assert job["TrainingJobStatus"] == "Completed"
         assert job["ObjectiveStatus"] == "Succeeded"
-        assert set(job["TunedHyperParameters"]) == {"alpha", "loss", "penalty"}
+        assert set(job["TunedHyperParameters"]) == {"alpha", "l1_ratio", "loss"}
         assert job["TrainingJobName"].startswith("quickstart-")
         assert 0.5 < job["FinalHyperParameterTuningJobObjectiveMetric"]["Value"] <= 1.0
         model = home / "jobs" / "quickstart" / job["TrainingJobName"] / "model" / "model.pkl"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tunesmith.domain.parse import load_document
+from tunesmith.domain.parse import load_document, parse_spec
 from tunesmith.domain.rules import OBJECTIVE_HYPERPARAMETER
 from tunesmith.execution.base import JobExited
 from tunesmith.guardrails import CheckContext, diagnose
@@ -351,3 +351,25 @@ def _fake_dry_run(doc: dict, lines: list[str], duration: float = 2.0):  # type: 
     exited = JobExited("job-dry-run", 0.0, exit_code=0)
     tuned = {OBJECTIVE_HYPERPARAMETER: "val_loss"}
     return analyse(spec, "job-dry-run", Path("/tmp/x"), tuned, lines, exited, duration)
+
+
+def test_warm_start_identical_while_code_content_changed(tmp_path: Path) -> None:
+    import dataclasses
+
+    from tunesmith.fingerprints import fingerprints
+
+    (tmp_path / "train.py").write_text("print('val_loss=1')\n")
+    parent_doc = spec_doc(tuning_job_name="parent")
+    parent_spec = parse_spec(parent_doc, tmp_path)
+    parent = dataclasses.replace(
+        stored_job(parent_doc),
+        spec=parent_spec.to_request(),
+        fingerprints=fingerprints(parent_spec),
+    )
+    child = _warm()
+    context = CheckContext(stored_jobs=[parent])
+    assert {f.code for f in diagnose(child, tmp_path, context).findings} == set()
+    (tmp_path / "train.py").write_text("print('val_loss=2')\n")  # the code changed
+    found = diagnose(child, tmp_path, context).findings
+    assert {f.code for f in found} == {"warm-start-mode"}
+    assert "stale priors" in found[0].message

@@ -18,7 +18,7 @@ def quickstart_tuner(source_dir: str) -> HyperparameterTuner:
     estimator = Estimator(
         entry_point="train.py",
         source_dir=source_dir,
-        hyperparameters={"epochs": 10},
+        hyperparameters={"epochs": 10, "penalty": "elasticnet"},
         instance_type="local",
         max_run=300,
     )
@@ -28,8 +28,8 @@ def quickstart_tuner(source_dir: str) -> HyperparameterTuner:
         objective_type="Maximize",
         hyperparameter_ranges={
             "alpha": ContinuousParameter(1e-6, 1e-1, scaling_type="Logarithmic"),
+            "l1_ratio": ContinuousParameter(0.0, 1.0),
             "loss": CategoricalParameter(["hinge", "log_loss", "modified_huber"]),
-            "penalty": CategoricalParameter(["l2", "l1", "elasticnet"]),
         },
         metric_definitions=[
             {"Name": "validation:accuracy", "Regex": "validation:accuracy=([0-9.]+)"},
@@ -69,6 +69,6 @@ def test_attach_rebuilds_the_same_spec(monkeypatch: pytest.MonkeyPatch, tmp_path
     assert attached.validate(job_name="quickstart") == spec
     assert attached.latest_tuning_job is not None
     assert attached.latest_tuning_job.name == "quickstart"
-    assert attached.estimator.hyperparameters() == {"epochs": "10"}
+    assert attached.estimator.hyperparameters() == {"epochs": "10", "penalty": "elasticnet"}
     assert attached.max_jobs == 12 and attached.random_seed == 7
     service.close()

@@ -1,10 +1,9 @@
 """Checks 5 and 9: warm start against the tuning jobs in the store.
 
-What can be checked today: a parent missing from the store or still running, a parent's
-tuned hyperparameter missing from the child, and the mode against the *configuration* of the
-training job (static hyperparameters, program or entrypoint, input locations). Fingerprints
-of the data and code *contents* are not recorded yet; when they are, the mode check will
-compare them too.
+A parent missing from the store or still running, a parent's tuned hyperparameter missing
+from the child, and the mode against what changed since the parent ran: the configuration
+of the training job (static hyperparameters, program or entrypoint, input locations) and the
+fingerprints of the training code and data contents that every tuning job records.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from pydantic import ValidationError
 from tunesmith.domain.enums import ObjectiveType, TuningJobStatus, WarmStartType
 from tunesmith.domain.rules import parse_bound
 from tunesmith.domain.spec import ParameterRanges, TuningJobSpec
+from tunesmith.fingerprints import fingerprints
 from tunesmith.guardrails.findings import RANGES, WARM_START, CheckContext, Finding, Severity
 from tunesmith.store import TuningJobRecord
 
@@ -102,7 +102,15 @@ def _mode(
     warm = spec.warm_start_config
     if warm is None or not parents:
         return []
-    changed = [r.name for r, p in parents if training_setup(p) != training_setup(spec)]
+    current: dict[str, object] | None = None
+    changed = []
+    for record, parent_spec in parents:
+        if training_setup(parent_spec) != training_setup(spec):
+            changed.append(record.name)
+        elif record.fingerprints is not None:
+            current = current if current is not None else fingerprints(spec)  # reads files
+            if record.fingerprints != current:
+                changed.append(record.name)
     term = context.term(WARM_START_TYPE)
     field = context.path(WARM_START_TYPE)
     if warm.warm_start_type == WarmStartType.IDENTICAL_DATA_AND_ALGORITHM and changed:
@@ -112,9 +120,9 @@ def _mode(
                 Severity.WARNING,
                 field,
                 f"{term} is IdenticalDataAndAlgorithm but the training setup (static "
-                f"hyperparameters, program or input locations) differs from "
-                f"{', '.join(changed)}: the parent's objective values are not comparable "
-                "with this job's.",
+                f"hyperparameters, program, code or data) changed since "
+                f"{', '.join(changed)} ran: the parent's objective values are stale priors, "
+                "not comparable with this job's.",
                 f"Set {term} to TransferLearning.",
             )
         ]
