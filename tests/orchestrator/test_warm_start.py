@@ -193,3 +193,23 @@ def test_bayesian_sees_the_prior(service: TuningService, data: Path) -> None:
     strategy = make_strategy(spec, space, prior=load_prior(spec, service.store, space))
     assert isinstance(strategy, WithPriorTrials)
     assert len(strategy.prior) == 6
+
+
+def test_transfer_learning_hands_off_to_the_child_s_own_results() -> None:
+    from tunesmith.strategies.base import Trial, TrialState
+
+    seen: list[int] = []
+
+    class Recorder:
+        def suggest(self, n: int, history: list[Trial]) -> list[dict]:
+            seen.append(len(history))
+            return [{"x": 0.0}] * n
+
+    prior = [Trial({"x": float(i)}, TrialState.COMPLETED, float(i)) for i in range(30)]
+    own = [Trial({"x": 0.5}, TrialState.COMPLETED, 1.0) for _ in range(5)]
+    transfer = WithPriorTrials(Recorder(), prior, handoff=5)
+    transfer.suggest(1, own[:4])  # 4 own results: the parents still inform the model
+    transfer.suggest(1, own)  # 5: the child's own data alone
+    identical = WithPriorTrials(Recorder(), prior)
+    identical.suggest(1, own)
+    assert seen == [34, 5, 35]

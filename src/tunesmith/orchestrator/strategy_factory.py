@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from tunesmith.domain.enums import EarlyStoppingType, ObjectiveType
+from tunesmith.domain.enums import EarlyStoppingType, ObjectiveType, WarmStartType
 from tunesmith.domain.enums import Strategy as StrategyName
 from tunesmith.domain.spec import TuningJobSpec
 from tunesmith.scheduling.base import NoStopping, Scheduler
 from tunesmith.space import Config, SearchSpace
-from tunesmith.strategies.base import Strategy, Trial
+from tunesmith.strategies.base import Strategy, Trial, TrialState
 from tunesmith.strategies.grid_search import GridSearch
 from tunesmith.strategies.random_search import RandomSearch
 
@@ -48,18 +48,40 @@ def make_strategy(
 
         maximize = spec.objective.type == ObjectiveType.MAXIMIZE
         bayesian = BayesianSearch(space, maximize=maximize, seed=seed)
-        return WithPriorTrials(bayesian, prior.trials) if prior and prior.trials else bayesian
+        if not prior or not prior.trials:
+            return bayesian
+        transfer = prior.kind == WarmStartType.TRANSFER_LEARNING
+        return WithPriorTrials(
+            bayesian, prior.trials, transfer_handoff(space) if transfer else None
+        )
     return RandomSearch(space, seed)  # random search learns nothing from the parents
 
 
-class WithPriorTrials:
-    """A strategy whose history starts with the parents' finished jobs (warm start)."""
+def transfer_handoff(space: SearchSpace) -> int:
+    """Own results after which a TransferLearning child stops leaning on its parents: the size
+    of the initial design the parents replace (one per parameter plus one, 5 to 10)."""
+    return min(10, max(5, len(space.parameters) + 1))
 
-    def __init__(self, strategy: Strategy, prior: list[Trial]) -> None:
+
+class WithPriorTrials:
+    """A strategy whose history starts with the parents' finished jobs (warm start).
+
+    IdenticalDataAndAlgorithm (``handoff=None``): the parents' jobs stay in the history for
+    good, as observations of the same function. TransferLearning (``handoff=k``): they stand
+    in for the initial design and inform the model only until this job has ``k`` results of
+    its own; from then on its own data alone drives the model, so a shifted task cannot be
+    held back by the parents' optimum.
+    """
+
+    def __init__(self, strategy: Strategy, prior: list[Trial], handoff: int | None = None):
         self.strategy = strategy
         self.prior = list(prior)
+        self.handoff = handoff
 
     def suggest(self, n: int, history: Sequence[Trial]) -> list[Config]:
+        own = sum(t.state == TrialState.COMPLETED for t in history)
+        if self.handoff is not None and own >= self.handoff:
+            return self.strategy.suggest(n, history)
         return self.strategy.suggest(n, [*self.prior, *history])
 
 
