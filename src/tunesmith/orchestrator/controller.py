@@ -97,6 +97,10 @@ class TuningJobController:
         )
         self.scheduler = make_scheduler(self.spec)
         self._curves: dict[str, JobCurve] = {}
+        # Write-through cache of this tuning job's training-job records, in launch order: the
+        # controller holding the lease is their only writer, so reading them back from the
+        # store after every event (quadratic in the number of jobs) is not needed.
+        self._records: dict[str, TrainingJobRecord] = {}
         definitions = self.spec.definition.algorithm_specification.metric_definitions
         self.parser = MetricParser([(d.name, d.regex) for d in definitions])
         config = self.spec.hyper_parameter_tuning_job_config
@@ -140,6 +144,7 @@ class TuningJobController:
                 f"{holder.lease_expires_at}"
             )
         try:
+            self._records = {r.name: r for r in self.store.list_training_jobs(self.name)}
             self._load_curves()
             self._recover_orphans()
             self._loop()
@@ -214,20 +219,22 @@ class TuningJobController:
     def _stop_job(self, job: _RunningJob, reason: str) -> None:
         if job.stop_reason is None:
             job.stop_reason = reason
-            self.store.update_training_job(
-                job.name,
-                status=TrainingJobStatus.STOPPING,
-                secondary_status=SecondaryStatus.STOPPING,
+            self._keep(
+                self.store.update_training_job(
+                    job.name,
+                    status=TrainingJobStatus.STOPPING,
+                    secondary_status=SecondaryStatus.STOPPING,
+                )
             )
             if job.handle is not None:
                 self.executor.stop(job.handle)
 
     # ------------------------------------------------------------------ launching
     def _launched_count(self) -> int:
-        return len(self.store.list_training_jobs(self.name))
+        return len(self._records)
 
     def _launch_more(self) -> None:
-        records = self.store.list_training_jobs(self.name)
+        records = list(self._records.values())
         room = min(self.max_parallel - len(self._running), self.max_jobs - len(records))
         if room <= 0 or self._exhausted:
             return
@@ -257,7 +264,7 @@ class TuningJobController:
 
     def _load_curves(self) -> None:
         """Objective curves of every job so far (the latest attempt of each), for schedulers."""
-        records = {r.name: r for r in self.store.list_training_jobs(self.name)}
+        records = self._records
         values: dict[str, list[float]] = {name: [] for name in records}
         events = self.store.list_tuning_job_metric_events(self.name, self.objective_name)
         for event in events:
@@ -274,16 +281,18 @@ class TuningJobController:
         name = training_job_name(self.name, ordinal)
         job_dir = self.settings.jobs_dir / self.name / name
         hyperparameters = all_hyperparameters(self.spec, tuned)
-        self.store.create_training_job(
-            TrainingJobRecord(
-                name=name,
-                tuning_job_name=self.name,
-                ordinal=ordinal,
-                tuned_hyperparameters=tuned,
-                hyperparameters=hyperparameters,
-                job_dir=str(job_dir),
-                log_path=str(job_dir / "logs" / "training.log"),
-                model_artifact_path=str(job_dir / "model"),
+        self._keep(
+            self.store.create_training_job(
+                TrainingJobRecord(
+                    name=name,
+                    tuning_job_name=self.name,
+                    ordinal=ordinal,
+                    tuned_hyperparameters=tuned,
+                    hyperparameters=hyperparameters,
+                    job_dir=str(job_dir),
+                    log_path=str(job_dir / "logs" / "training.log"),
+                    model_artifact_path=str(job_dir / "model"),
+                )
             )
         )
         job = _RunningJob(name, None, ObjectiveTracker(self.objective_name), attempt=1)
@@ -367,11 +376,13 @@ class TuningJobController:
         if job is None:
             return
         job.started = event.time
-        self.store.update_training_job(
-            job.name,
-            start_time=_utc(event.time),
-            secondary_status=SecondaryStatus.TRAINING,
-            pid=event.pid,
+        self._keep(
+            self.store.update_training_job(
+                job.name,
+                start_time=_utc(event.time),
+                secondary_status=SecondaryStatus.TRAINING,
+                pid=event.pid,
+            )
         )
 
     def _on_exit(self, event: JobExited) -> None:
@@ -388,27 +399,29 @@ class TuningJobController:
         value, objective_status, note = job.tracker.final()
         artifact = None
         if outcome.status != TrainingJobStatus.FAILED:
-            record = self.store.get_training_job(job.name)
+            record = self._records[job.name]
             artifact = publish_artifacts(
                 Path(record.job_dir or ""), job.name, self.spec.definition.output_data_config
             )
         billable = None
         if job.started is not None:
             billable = max(1, round(event.time - job.started))
-        self.store.finish_training_job(
-            job.name,
-            status=outcome.status,
-            secondary_status=outcome.secondary_status,
-            failure_reason=outcome.failure_reason,
-            failure_kind=outcome.failure_kind,
-            stop_reason=outcome.stop_reason,
-            final_objective_value=value,
-            objective_status=objective_status,
-            objective_note=note,
-            end_time=_utc(event.time),
-            billable_seconds=billable,
-            exit_code=event.exit_code,
-            **({"model_artifact_path": str(artifact)} if artifact else {}),
+        self._keep(
+            self.store.finish_training_job(
+                job.name,
+                status=outcome.status,
+                secondary_status=outcome.secondary_status,
+                failure_reason=outcome.failure_reason,
+                failure_kind=outcome.failure_kind,
+                stop_reason=outcome.stop_reason,
+                final_objective_value=value,
+                objective_status=objective_status,
+                objective_note=note,
+                end_time=_utc(event.time),
+                billable_seconds=billable,
+                exit_code=event.exit_code,
+                **({"model_artifact_path": str(artifact)} if artifact else {}),
+            )
         )
         self._after_exit()
 
@@ -431,11 +444,13 @@ class TuningJobController:
 
     def _relaunch(self, name: str, attempt: int, used_seconds: float, why: str) -> None:
         """Run attempt ``attempt`` of training job ``name`` in its own folder."""
-        record = self.store.update_training_job(
-            name,
-            attempts=attempt,
-            secondary_status=SecondaryStatus.STARTING,
-            status_message=f"Retrying (attempt {attempt}) after: {why}",
+        record = self._keep(
+            self.store.update_training_job(
+                name,
+                attempts=attempt,
+                secondary_status=SecondaryStatus.STARTING,
+                status_message=f"Retrying (attempt {attempt}) after: {why}",
+            )
         )
         budget = self.spec.definition.stopping_condition.max_runtime_in_seconds
         job = _RunningJob(
@@ -453,8 +468,13 @@ class TuningJobController:
         )
         job.handle = self.executor.launch(request, self._events.put)
 
+    def _keep(self, record: TrainingJobRecord) -> TrainingJobRecord:
+        """Remember the record a store write returned (the cache stays exact)."""
+        self._records[record.name] = record
+        return record
+
     def _finished_in_order(self) -> list[TrainingJobRecord]:
-        finished = [r for r in self.store.list_training_jobs(self.name) if r.status.is_terminal]
+        finished = [r for r in self._records.values() if r.status.is_terminal]
         finished.sort(key=lambda r: (r.end_time or r.last_modified_time, r.ordinal))
         return finished
 
@@ -482,7 +502,7 @@ class TuningJobController:
 
     # ------------------------------------------------------------------ endings
     def _finish(self, status: TuningJobStatus, failure_reason: str | None) -> None:
-        best = best_training_job(self.store.list_training_jobs(self.name), self.maximize)
+        best = best_training_job(list(self._records.values()), self.maximize)
         values = [_objective_of(r) for r in self._finished_in_order()]
         details: dict[str, object] = {
             "NumberOfTrainingJobsObjectiveNotImproving": not_improving_count(values, self.maximize)
@@ -506,7 +526,7 @@ class TuningJobController:
         processes are ended, then each is retried per RetryStrategy or marked failed for an
         internal (retryable) reason. Finished jobs are never run again."""
         reason = "InternalServerError: the controller running this job ended before the job did"
-        for record in self.store.list_training_jobs(self.name):
+        for record in list(self._records.values()):
             if record.status.is_terminal:
                 continue
             end_orphan_process(record)
@@ -517,13 +537,15 @@ class TuningJobController:
                 self._relaunch(record.name, record.attempts + 1, used, reason)
                 continue
             stopping = record.status == TrainingJobStatus.STOPPING
-            self.store.finish_training_job(
-                record.name,
-                status=TrainingJobStatus.STOPPED if stopping else TrainingJobStatus.FAILED,
-                failure_reason=None if stopping else reason,
-                failure_kind=None if stopping else FailureKind.RETRYABLE,
-                stop_reason="Stopped while its controller was down" if stopping else None,
-                end_time=_utc(self._clock()),
+            self._keep(
+                self.store.finish_training_job(
+                    record.name,
+                    status=TrainingJobStatus.STOPPED if stopping else TrainingJobStatus.FAILED,
+                    failure_reason=None if stopping else reason,
+                    failure_kind=None if stopping else FailureKind.RETRYABLE,
+                    stop_reason="Stopped while its controller was down" if stopping else None,
+                    end_time=_utc(self._clock()),
+                )
             )
 
     def _abort_running(self) -> None:
@@ -535,7 +557,7 @@ class TuningJobController:
     def _emit_progress(self) -> None:
         if self.on_progress is None:
             return
-        records = self.store.list_training_jobs(self.name)
+        records = list(self._records.values())
         status = self.store.get_tuning_job(self.name).status
         self.on_progress(
             Progress.from_records(
