@@ -91,6 +91,8 @@ def table(results: list[dict], jobs: int, parallel: int) -> str:
             )
     return "\n".join(
         [
+            *targets(results, seeds),
+            "",
             "Summary (mean over seeds, range in brackets):",
             "",
             "| method | epochs, % of no stopping | mean wall time (s) | worst regret |",
@@ -102,6 +104,52 @@ def table(results: list[dict], jobs: int, parallel: int) -> str:
             *lines,
         ]
     )
+
+
+def targets(results: list[dict], seeds: list[int]) -> list[str]:
+    """The issue's targets, checked per seed, said plainly (met or missed by how much)."""
+    by = {(r["method"], r["seed"]): r for r in results if "error" not in r}
+
+    def share(method: str, seed: int) -> float | None:
+        r, base = by.get((method, seed)), by.get(("tunesmith none", seed))
+        return 100 * r["epochs"] / base["epochs"] if r and base else None
+
+    lines = ["Targets:", ""]
+    for method, cap in (("tunesmith hyperband", 15.0), ("tunesmith median", 35.0)):
+        values = [v for v in (share(method, s) for s in seeds) if v is not None]
+        if not values:
+            continue
+        over = [f"{v:.1f}%" for v in values if v > cap]
+        verdict = (
+            "met"
+            if not over
+            else f"MISSED on {len(over)} of {len(values)} seeds ({', '.join(over)})"
+        )
+        lines.append(f"- {method} at most {cap:.0f}% of the no-stopping epochs: {verdict}.")
+    for method in ("tunesmith hyperband", "tunesmith median"):
+        regrets = [
+            round(by[("tunesmith none", s)]["best_accuracy"] - by[(method, s)]["best_accuracy"], 4)
+            for s in seeds
+            if (method, s) in by and ("tunesmith none", s) in by
+        ]
+        bad = [r for r in regrets if r > 0]
+        verdict = (
+            "met"
+            if not bad
+            else f"MISSED on {len(bad)} of {len(regrets)} seeds (regret {max(bad)})"
+        )
+        lines.append(f"- {method}, zero regret on every seed: {verdict}.")
+    fewer = []
+    for s in seeds:
+        ours = by.get(("tunesmith hyperband", s))
+        peers = [by.get((p, s)) for p in ("ray asha", "syne asha")]
+        peers = [p for p in peers if p]
+        if ours and peers:
+            fewer.append(all(ours["epochs"] < p["epochs"] for p in peers))
+    if fewer:
+        verdict = "met" if all(fewer) else f"MISSED on {fewer.count(False)} of {len(fewer)} seeds"
+        lines.append(f"- Hyperband fewer epochs than the peers' ASHA in the same run: {verdict}.")
+    return lines
 
 
 def write_section(path: Path, body: str) -> None:

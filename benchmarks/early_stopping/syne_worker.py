@@ -10,8 +10,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from benchmarks.early_stopping.common import run_script
 from syne_tune import Reporter
+
+from benchmarks.early_stopping.common import run_script
 
 
 def main() -> None:
