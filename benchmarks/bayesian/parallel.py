@@ -21,7 +21,6 @@ PROBLEM = "hartmann6"
 
 def simulate(task: tuple[str, int, int, dict]) -> dict[str, Any]:
     from benchmarks.bayesian.problems import PROBLEMS
-
     from tunesmith.strategies.base import Trial, TrialState
     from tunesmith.strategies.bayesian import BayesianSearch
     from tunesmith.strategies.random_search import RandomSearch

@@ -21,10 +21,10 @@ from pathlib import Path
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-import numpy as np
+import numpy as np  # noqa: E402
 
-from benchmarks.bayesian.problems import PROBLEMS
-from benchmarks.bayesian.run import BATCH, run_one
+from benchmarks.bayesian.problems import PROBLEMS  # noqa: E402
+from benchmarks.bayesian.run import BATCH, run_one  # noqa: E402
 
 
 def _typical(name: str) -> float:
@@ -78,7 +78,8 @@ def main() -> None:
                     res["label"] = label
                     with args.cache.open("a") as fh:
                         fh.write(json.dumps(res) + "\n")
-                    print(f"  {label} {p} b={b} s={s} best={min(res['values']):.4g}", file=sys.stderr)
+                    best = min(res["values"])
+                    print(f"  {label} {p} b={b} s={s} best={best:.4g}", file=sys.stderr)
     summarise(args.cache, problems)
 
 

@@ -30,6 +30,7 @@ BATCH = 10
 def run_one(task: tuple[str, str, int, int, dict[str, Any]]) -> dict[str, Any]:
     """One optimisation run: ``BUDGET`` evaluations in rounds of ``batch``."""
     import numpy as np
+
     from benchmarks.bayesian.adapters import ADAPTERS
     from benchmarks.bayesian.problems import PROBLEMS
 

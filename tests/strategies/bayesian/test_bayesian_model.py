@@ -42,13 +42,14 @@ def test_log_ei_gradient_matches_finite_differences() -> None:
         assert np.allclose(grad[:, j], fd, rtol=1e-3, atol=1e-4)
 
 
-def test_likelihood_gradient_matches_finite_differences() -> None:
+@pytest.mark.parametrize("prior", ["dimension", "unit"])
+def test_likelihood_gradient_matches_finite_differences(prior: str) -> None:
     rng = np.random.default_rng(1)
     x = rng.random((15, 2))
     y = warp_targets(np.cos(5 * x[:, 0]) + x[:, 1], "standard")
     theta = np.array([np.log(0.4), np.log(0.7), np.log(1.2), np.log(1e-3)])
-    _, grad = neg_log_posterior(theta, x, y)
-    fd = optimize.approx_fprime(theta, lambda t: neg_log_posterior(t, x, y)[0], 1e-6)
+    _, grad = neg_log_posterior(theta, x, y, prior)
+    fd = optimize.approx_fprime(theta, lambda t: neg_log_posterior(t, x, y, prior)[0], 1e-6)
     assert np.allclose(grad, fd, rtol=1e-3, atol=1e-3)
 
 
