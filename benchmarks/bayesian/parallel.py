@@ -1,14 +1,13 @@
 """Best objective after 50 jobs as ``max_parallel_jobs`` grows, Bayesian vs Random.
 
-An in-process asynchronous simulation (the orchestrator's simulated executor will replace it):
-``p`` jobs run at once with seeded log-normal durations; whenever one finishes its result is
-recorded and one new job is asked for while the other ``p - 1`` are still pending. With
-``p = 50`` all jobs are proposed before any result exists.
+Measured through the real controller on the simulated executor's virtual clock: ``p`` jobs
+run at once with seeded log-normal durations; whenever one finishes its result is recorded
+and one new job is asked for while the other ``p - 1`` are still running. With ``p = 50``
+all jobs are proposed before any result exists.
 """
 
 from __future__ import annotations
 
-import heapq
 import sys
 from multiprocessing import get_context
 from typing import Any
@@ -20,37 +19,63 @@ PROBLEM = "hartmann6"
 
 
 def simulate(task: tuple[str, int, int, dict]) -> dict[str, Any]:
+    """One tuning job of 50 training jobs through the real controller on the simulated
+    executor: ``p`` jobs at a time, seeded log-normal job durations, so each finished job
+    triggers one new suggestion while the other ``p - 1`` are still running."""
+    import hashlib
+    import tempfile
+    from pathlib import Path
+
     from benchmarks.bayesian.problems import PROBLEMS
-    from tunesmith.strategies.base import Trial, TrialState
-    from tunesmith.strategies.bayesian import BayesianSearch
-    from tunesmith.strategies.random_search import RandomSearch
+    from tunesmith.domain.parse import parse_request
+    from tunesmith.execution.simulated import SimulatedExecutor, SimulatedRun
+    from tunesmith.orchestrator.service import TuningService
+    from tunesmith.settings import Settings
 
     method, p, seed, options = task
+    if options:
+        raise ValueError("the controller run uses the strategy's defaults")
     problem = PROBLEMS[PROBLEM]
-    rng = np.random.default_rng([seed, p])
-    strategy: Any = (
-        BayesianSearch(problem.space, seed=seed, **options)
-        if method == "bayesian"
-        else RandomSearch(problem.space, seed=seed)
-    )
-    history: list[Trial] = []
-    running: list[tuple[float, int]] = []  # (finish time, index in history)
-    clock, budget = 0.0, 50
+    names = problem.space.names
 
-    def launch(k: int) -> None:
-        for c in strategy.suggest(k, history):
-            history.append(Trial(c, TrialState.PENDING))
-            heapq.heappush(running, (clock + float(rng.lognormal(0.0, 0.5)), len(history) - 1))
+    def train(hps: dict[str, str]) -> SimulatedRun:
+        config = {n: float(hps[n]) for n in names}
+        key = hashlib.sha256(f"{seed}:{sorted(config.items())}".encode()).digest()
+        duration = float(np.random.default_rng(list(key[:8])).lognormal(0.0, 0.5))
+        return SimulatedRun(duration, [(duration * 0.99, f"loss={problem.fn(config)!r}")])
 
-    launch(min(p, budget))
-    while running:
-        clock, i = heapq.heappop(running)
-        c = history[i].config
-        history[i] = Trial(c, TrialState.COMPLETED, problem.fn(c))
-        if len(history) < budget:
-            launch(1)
-    best = min(t.objective for t in history if t.objective is not None)
-    return {"method": method, "p": p, "seed": seed, "best": float(best)}
+    request = {
+        "HyperParameterTuningJobName": f"par-{method}-{p}",
+        "HyperParameterTuningJobConfig": {
+            "Strategy": "Bayesian" if method == "bayesian" else "Random",
+            "RandomSeed": seed,
+            "HyperParameterTuningJobObjective": {"Type": "Minimize", "MetricName": "loss"},
+            "ResourceLimits": {"MaxNumberOfTrainingJobs": 50, "MaxParallelTrainingJobs": p},
+            "ParameterRanges": {
+                "ContinuousParameterRanges": [
+                    {"Name": n, "MinValue": "0", "MaxValue": "1"} for n in names
+                ]
+            },
+        },
+        "TrainingJobDefinition": {
+            "AlgorithmSpecification": {
+                "ContainerEntrypoint": ["simulated"],
+                "MetricDefinitions": [{"Name": "loss", "Regex": r"loss=(\S+)"}],
+            },
+        },
+    }
+    with tempfile.TemporaryDirectory() as home:
+        service = TuningService(Settings(home=Path(home)))
+        spec = parse_request(request)
+        service.create(spec)
+        service.run(spec.hyper_parameter_tuning_job_name, executor=SimulatedExecutor(train))
+        values = [
+            j.final_objective_value
+            for j in service.training_jobs(spec.hyper_parameter_tuning_job_name)
+            if j.final_objective_value is not None
+        ]
+        service.close()
+    return {"method": method, "p": p, "seed": seed, "best": float(min(values))}
 
 
 def parallel_curve(seeds: int, workers: int, options: dict | None = None) -> dict[str, Any]:

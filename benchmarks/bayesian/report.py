@@ -268,9 +268,9 @@ def _parallel_md(par: dict) -> list[str]:
     return [
         f"### Parallelism: best {par['problem']} value after 50 jobs (mean over seeds)",
         "",
-        "Asynchronous in-process simulation (log-normal job durations; each finished job "
-        "triggers one new suggestion with the others pending). The run through the real "
-        "orchestrator's simulated executor is a later step.",
+        "Through the real controller on the simulated executor's virtual clock (seeded "
+        "log-normal job durations; each finished job triggers one new suggestion while the "
+        "others run).",
         *(["", f"> **Note:** {par['note']}"] if par.get("note") else []),
         "",
         _table(["max_parallel_jobs", "bayesian", "random"], rows),
