@@ -39,7 +39,7 @@ from tunesmith.orchestrator.outcome import Outcome, decide_outcome
 from tunesmith.orchestrator.progress import Progress
 from tunesmith.orchestrator.requests import all_hyperparameters, build_request
 from tunesmith.orchestrator.strategy_factory import make_scheduler, make_strategy
-from tunesmith.orchestrator.warm_start import load_prior
+from tunesmith.orchestrator.warm_start import load_prior, overall_best
 from tunesmith.scheduling.base import Action, JobCurve
 from tunesmith.settings import Settings
 from tunesmith.space import SearchSpace
@@ -502,7 +502,7 @@ class TuningJobController:
 
     # ------------------------------------------------------------------ endings
     def _finish(self, status: TuningJobStatus, failure_reason: str | None) -> None:
-        best = best_training_job(list(self._records.values()), self.maximize)
+        best = overall_best(self._records.values(), self.maximize)
         values = [_objective_of(r) for r in self._finished_in_order()]
         details: dict[str, object] = {
             "NumberOfTrainingJobsObjectiveNotImproving": not_improving_count(values, self.maximize)
@@ -587,16 +587,3 @@ def _objective_of(record: TrainingJobRecord) -> float | None:
     if record.objective_status == ObjectiveStatus.SUCCEEDED:
         return record.final_objective_value
     return None
-
-
-def best_training_job(records: list[TrainingJobRecord], maximize: bool) -> TrainingJobRecord | None:
-    """The job with the best final objective among those whose objective succeeded."""
-    ranked = [
-        r
-        for r in records
-        if r.objective_status == ObjectiveStatus.SUCCEEDED and r.final_objective_value is not None
-    ]
-    if not ranked:
-        return None
-    key = (lambda r: r.final_objective_value) if maximize else (lambda r: -r.final_objective_value)
-    return max(ranked, key=lambda r: (key(r), -r.ordinal))
