@@ -297,3 +297,65 @@ def test_bayesian_two_at_a_time_with_real_processes(tmp_path: Path) -> None:
     assert len(set(xs)) == 16  # pending jobs were accounted for: no duplicate proposals
     best = board[0]["FinalHyperParameterTuningJobObjectiveMetric"]["Value"]
     assert best < 1.0 + 0.05  # (x - 1)^2 + 1 at epoch 1: the optimum is 1.0 at x = 1
+
+
+THREE_REPORTS = r"""
+import time
+for step in range(3):
+    print(f"loss={1.0 / (step + 1)}", flush=True)
+    time.sleep(0.1)
+"""
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("delay", [0.0, 0.25, 0.7])
+def test_kill_9_at_different_moments_loses_and_doubles_nothing(
+    tmp_path: Path, delay: float
+) -> None:
+    """The controller is killed at a different phase each time (launching, writing, between
+    jobs); after resume the store agrees with the logs: no job twice, no metric lost."""
+    home = tmp_path / "home"
+    spec = write_spec(
+        tmp_path / "s",
+        THREE_REPORTS,
+        max_jobs=8,
+        max_parallel_jobs=2,
+        estimator={"max_retry_attempts": 2},
+    )
+    tune = _start_tune(spec, home)
+    try:
+        _wait_for_row(home, "select count(*) from tuning_jobs")
+        time.sleep(delay)
+        tune.send_signal(signal.SIGKILL)
+        tune.wait(timeout=10)
+    finally:
+        tune.kill()
+    resumed = run_cli(["resume", "job"], home, timeout=200)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    with sqlite3.connect(home / "tunesmith.db") as conn:
+        jobs = conn.execute(
+            "select name, status, attempts, log_path from training_jobs order by ordinal"
+        ).fetchall()
+        events = conn.execute(
+            "select training_job_name, attempt, value from metric_events where metric_name='loss'"
+        ).fetchall()
+    assert len(jobs) == len({j[0] for j in jobs}) == 8
+    for name, status, attempts, log_path in jobs:
+        assert status == "Completed", (name, status)
+        mine = [value for job, attempt, value in events if job == name and attempt == attempts]
+        assert mine == [1.0, 0.5, 1.0 / 3], (name, attempts, mine)
+        assert Path(log_path).read_text().count("loss=") >= 3  # the log keeps every attempt
+
+
+def _wait_for_row(home: Path, query: str, timeout: float = 30) -> None:
+    """Wait until ``query`` (a count) is positive in the store: the controller is under way."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with sqlite3.connect(home / "tunesmith.db", timeout=5) as conn:
+                if conn.execute(query).fetchone()[0] > 0:
+                    return
+        except sqlite3.OperationalError:
+            pass  # the file or the table is not there yet
+        time.sleep(0.02)
+    raise AssertionError(f"nothing matched {query!r} within {timeout} s")
