@@ -13,7 +13,7 @@ from tunesmith.orchestrator.service import TuningService
 
 from .conftest import write_spec
 
-CURVE = r'''
+CURVE = r"""
 import argparse, time
 p = argparse.ArgumentParser(); p.add_argument("-x", type=float)
 p.add_argument("--epochs", type=int)
@@ -21,7 +21,7 @@ a = p.parse_args()
 for epoch in range(1, a.epochs + 1):
     print(f"epoch={epoch} loss={(a.x - 1) ** 2 + 1 / epoch:.6f}", flush=True)
     time.sleep(0.05)
-'''
+"""
 
 
 def _epochs_run(log_path: str | None) -> int:
