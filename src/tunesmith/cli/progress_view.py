@@ -11,8 +11,6 @@ from rich.text import Text
 
 from tunesmith.orchestrator.progress import Progress
 
-STALL_JOBS = 10  # warn when this many finished jobs in a row did not improve the best
-
 
 class ProgressView:
     def __init__(self, console: Console) -> None:
@@ -36,7 +34,7 @@ class ProgressView:
             self._live.__exit__(exc_type, exc, tb)
 
     def update(self, progress: Progress) -> None:
-        line = self._summary(progress)
+        line = progress.summary()
         if self._live is not None:
             bar = ProgressBar(
                 total=max(progress.max_jobs, 1), completed=progress.finished, width=40
@@ -48,15 +46,3 @@ class ProgressView:
             if key != self._last_key and (progress.finished or progress.status.is_terminal):
                 self.console.print(line, highlight=False)
             self._last_key = key
-
-    @staticmethod
-    def _summary(p: Progress) -> str:
-        best = "-" if p.best_value is None else f"{p.best_value:.6g} ({p.best_job})"
-        text = (
-            f"[{p.status.value}] {p.finished}/{p.max_jobs} done, {p.running} running, "
-            f"{p.completed} completed, {p.stopped} stopped, {p.failed} failed | "
-            f"best {p.objective_name}: {best}"
-        )
-        if p.best_value is not None and p.jobs_since_improvement >= STALL_JOBS:
-            text += f" | no improvement in the last {p.jobs_since_improvement} jobs"
-        return text

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from tunesmith.domain.enums import ObjectiveStatus, TrainingJobStatus, TuningJobStatus
 from tunesmith.store import TrainingJobRecord
 
+STALL_JOBS = 10  # finished jobs in a row without a better objective: say so
+
 
 @dataclass(frozen=True)
 class Progress:
@@ -27,6 +29,20 @@ class Progress:
     @property
     def finished(self) -> int:
         return self.completed + self.stopped + self.failed
+
+    def summary(self, with_name: bool = False) -> str:
+        """One line for live views: counts, the best objective so far, and a warning when the
+        best has not improved for ``STALL_JOBS`` finished jobs in a row (a stalled job)."""
+        best = "-" if self.best_value is None else f"{self.best_value:.6g} ({self.best_job})"
+        name = f"{self.tuning_job_name} " if with_name else ""
+        text = (
+            f"{name}[{self.status.value}] {self.finished}/{self.max_jobs} done, "
+            f"{self.running} running, {self.completed} completed, {self.stopped} stopped, "
+            f"{self.failed} failed | best {self.objective_name}: {best}"
+        )
+        if self.best_value is not None and self.jobs_since_improvement >= STALL_JOBS:
+            text += f" | no improvement in the last {self.jobs_since_improvement} jobs"
+        return text
 
     @classmethod
     def from_records(

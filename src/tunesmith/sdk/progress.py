@@ -14,21 +14,12 @@ from typing import Any, TextIO
 
 from tunesmith.orchestrator.progress import Progress
 
-STALL_JOBS = 10  # say so when this many finished jobs in a row did not improve the best
 MIN_REFRESH_SECONDS = 0.25  # notebook updates are throttled to this rate
 
 
 def summary(p: Progress) -> str:
     """One line: counts and the best objective so far."""
-    best = "-" if p.best_value is None else f"{p.best_value:.6g} ({p.best_job})"
-    text = (
-        f"{p.tuning_job_name} [{p.status.value}] {p.finished}/{p.max_jobs} done, "
-        f"{p.running} running, {p.completed} completed, {p.stopped} stopped, "
-        f"{p.failed} failed | best {p.objective_name}: {best}"
-    )
-    if p.best_value is not None and p.jobs_since_improvement >= STALL_JOBS:
-        text += f" | no improvement in the last {p.jobs_since_improvement} jobs"
-    return text
+    return p.summary(with_name=True)
 
 
 def _ipython_kernel() -> Any | None:
