@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from spec_files import write_spec  # noqa: F401 - re-exported for the tests here
 
 from tunesmith.orchestrator.service import TuningService
 from tunesmith.settings import Settings
@@ -28,34 +28,6 @@ def service(home: Path) -> Iterator[TuningService]:
     svc = TuningService(Settings(home=home, stop_grace_seconds=2.0))
     yield svc
     svc.close()
-
-
-def write_spec(folder: Path, script: str, **overrides: Any) -> Path:
-    """A friendly spec running ``train.py`` (the given source) in script mode."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "train.py").write_text(script)
-    spec: dict[str, Any] = {
-        "tuning_job_name": "job",
-        "strategy": "Random",
-        "objective_metric_name": "loss",
-        "objective_type": "Minimize",
-        "max_jobs": 4,
-        "max_parallel_jobs": 2,
-        "random_seed": 1,
-        "metric_definitions": [{"Name": "loss", "Regex": r"loss=(\S+)"}],
-        "hyperparameter_ranges": {
-            "x": {"type": "continuous", "min_value": -5, "max_value": 5},
-        },
-        "estimator": {"entry_point": "train.py", "source_dir": ".", "max_run": 60},
-    }
-    for key, value in overrides.items():
-        if key == "estimator":
-            spec["estimator"].update(value)
-        else:
-            spec[key] = value
-    path = folder / "tuning.yaml"
-    path.write_text(yaml.safe_dump(spec))
-    return path
 
 
 def run_cli(

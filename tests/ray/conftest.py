@@ -98,31 +98,3 @@ def job_node_ids(home: Path, tuning_job: str) -> dict[str, list[str]]:
         lines = log.read_text().splitlines()
         out[log.parent.parent.name] = [ln[5:] for ln in lines if ln.startswith("node=")]
     return out
-
-
-def write_spec(folder: Path, script: str, **overrides: Any) -> Path:
-    """A friendly spec running ``train.py`` (the given source) in script mode."""
-    import yaml
-
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "train.py").write_text(script)
-    spec: dict[str, Any] = {
-        "tuning_job_name": "job",
-        "strategy": "Random",
-        "objective_metric_name": "loss",
-        "objective_type": "Minimize",
-        "max_jobs": 4,
-        "max_parallel_jobs": 2,
-        "random_seed": 1,
-        "metric_definitions": [{"Name": "loss", "Regex": r"loss=(\S+)"}],
-        "hyperparameter_ranges": {"x": {"type": "continuous", "min_value": -5, "max_value": 5}},
-        "estimator": {"entry_point": "train.py", "source_dir": ".", "max_run": 120},
-    }
-    for key, value in overrides.items():
-        if key == "estimator":
-            spec["estimator"].update(value)
-        else:
-            spec[key] = value
-    path = folder / "tuning.yaml"
-    path.write_text(yaml.safe_dump(spec))
-    return path

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from spec_files import write_spec
 
 from tunesmith.domain.enums import FailureKind, TrainingJobStatus, TuningJobStatus
 from tunesmith.domain.parse import load_document
@@ -17,7 +18,7 @@ from tunesmith.orchestrator.controller import TuningJobController
 from tunesmith.orchestrator.service import TuningService
 from tunesmith.settings import Settings
 
-from .conftest import TwoNodes, job_node_ids, requires_namespace, write_spec
+from .conftest import TwoNodes, job_node_ids, requires_namespace
 
 pytestmark = [requires_namespace, pytest.mark.timeout(150)]
 
@@ -47,7 +48,7 @@ def _service(tmp_path: Path) -> TuningService:
 
 
 def _create(service: TuningService, tmp_path: Path, name: str, steps: int, **kw: object) -> None:
-    static = {"hyperparameters": {"steps": steps}}
+    static = {"hyperparameters": {"steps": steps}, "max_run": 120}
     estimator = {**static, **kw.pop("estimator", {})}  # type: ignore[dict-item]
     path = write_spec(tmp_path / name, TRAIN, tuning_job_name=name, estimator=estimator, **kw)
     service.create(service.validate(load_document(path.read_text()), base_dir=path.parent))
