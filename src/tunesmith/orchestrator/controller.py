@@ -101,6 +101,7 @@ class TuningJobController:
         # controller holding the lease is their only writer, so reading them back from the
         # store after every event (quadratic in the number of jobs) is not needed.
         self._records: dict[str, TrainingJobRecord] = {}
+        self._trials: dict[str, tuple[TrainingJobRecord, JobCurve | None, Trial]] = {}
         definitions = self.spec.definition.algorithm_specification.metric_definitions
         self.parser = MetricParser([(d.name, d.regex) for d in definitions])
         config = self.spec.hyper_parameter_tuning_job_config
@@ -247,20 +248,26 @@ class TuningJobController:
             self._emit_progress()
 
     def _history(self, records: list[TrainingJobRecord]) -> list[Trial]:
+        """The strategy's view of every job; a job's Trial is rebuilt only when its record
+        or curve changed (both are replaced, never mutated), so asking stays cheap."""
         trials = []
         for record in records:
-            config = self.space.parse(record.tuned_hyperparameters)
             curve = self._curves.get(record.name)
-            values = curve.values if curve else ()
-            if not record.status.is_terminal:
-                trials.append(Trial(config, TrialState.PENDING, curve=values))
-            elif record.objective_status == ObjectiveStatus.SUCCEEDED:
-                trials.append(
-                    Trial(config, TrialState.COMPLETED, record.final_objective_value, values)
-                )
-            else:
-                trials.append(Trial(config, TrialState.FAILED, curve=values))
+            cached = self._trials.get(record.name)
+            if cached is None or cached[0] is not record or cached[1] is not curve:
+                cached = (record, curve, self._trial(record, curve))
+                self._trials[record.name] = cached
+            trials.append(cached[2])
         return trials
+
+    def _trial(self, record: TrainingJobRecord, curve: JobCurve | None) -> Trial:
+        config = self.space.parse(record.tuned_hyperparameters)
+        values = curve.values if curve else ()
+        if not record.status.is_terminal:
+            return Trial(config, TrialState.PENDING, curve=values)
+        if record.objective_status == ObjectiveStatus.SUCCEEDED:
+            return Trial(config, TrialState.COMPLETED, record.final_objective_value, values)
+        return Trial(config, TrialState.FAILED, curve=values)
 
     def _load_curves(self) -> None:
         """Objective curves of every job so far (the latest attempt of each), for schedulers."""
@@ -277,24 +284,24 @@ class TuningJobController:
         }
 
     def _launch(self, tuned: dict[str, str]) -> None:
-        ordinal = self.store.allocate_training_job_ordinal(self.name)
-        name = training_job_name(self.name, ordinal)
-        job_dir = self.settings.jobs_dir / self.name / name
         hyperparameters = all_hyperparameters(self.spec, tuned)
-        self._keep(
-            self.store.create_training_job(
-                TrainingJobRecord(
-                    name=name,
-                    tuning_job_name=self.name,
-                    ordinal=ordinal,
-                    tuned_hyperparameters=tuned,
-                    hyperparameters=hyperparameters,
-                    job_dir=str(job_dir),
-                    log_path=str(job_dir / "logs" / "training.log"),
-                    model_artifact_path=str(job_dir / "model"),
-                )
+
+        def record(ordinal: int) -> TrainingJobRecord:
+            name = training_job_name(self.name, ordinal)
+            job_dir = self.settings.jobs_dir / self.name / name
+            return TrainingJobRecord(
+                name=name,
+                tuning_job_name=self.name,
+                ordinal=ordinal,
+                tuned_hyperparameters=tuned,
+                hyperparameters=hyperparameters,
+                job_dir=str(job_dir),
+                log_path=str(job_dir / "logs" / "training.log"),
+                model_artifact_path=str(job_dir / "model"),
             )
-        )
+
+        created = self._keep(self.store.create_next_training_job(self.name, record))
+        name, ordinal, job_dir = created.name, created.ordinal, Path(created.job_dir or "")
         job = _RunningJob(name, None, ObjectiveTracker(self.objective_name), attempt=1)
         self._running[name] = job
         self._curves[name] = JobCurve(name, ordinal, (), False)

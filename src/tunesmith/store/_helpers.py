@@ -9,7 +9,7 @@ import math
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, Row, func, select
 from sqlalchemy.orm import Session
 
 from tunesmith.domain.enums import (
@@ -24,13 +24,13 @@ from tunesmith.errors import ResourceInUseError, ResourceNotFoundError, StoreErr
 from tunesmith.store.models import (
     RAW_LIMIT,
     MetricEventRow,
-    StatusTransitionRow,
     TrainingJobRow,
     TuningJobRow,
     column_values,
     finite_or_none,
 )
-from tunesmith.store.records import MetricEventRecord, utcnow
+from tunesmith.store.records import MetricEventRecord, StatusTransitionRecord, utcnow
+from tunesmith.store.statements import CLOSE_TRANSITION, INSERT_TRANSITION, SELECT_TRAINING
 
 #: The secondary status a finished job ends in, by primary status.
 TERMINAL_SECONDARY = {
@@ -73,8 +73,9 @@ def tuning_row(session: Session, name: str) -> TuningJobRow:
     return row
 
 
-def training_row(session: Session, name: str) -> TrainingJobRow:
-    row = session.get(TrainingJobRow, name)
+def training_row(conn: Connection | Session, name: str) -> Row[Any]:
+    """A training job's columns (attribute access like an ORM row, without the ORM)."""
+    row = conn.execute(SELECT_TRAINING, {"pk": name}).one_or_none()
     if row is None:
         raise ResourceNotFoundError(f"Could not find training job '{name}'.")
     return row
@@ -147,28 +148,32 @@ def affected_rows(result: Any) -> int:
 
 
 def record_transition(
-    session: Session, row: TrainingJobRow, now: datetime, message: str | None
-) -> StatusTransitionRow:
-    """Close the job's open transition and open one for its current secondary status."""
-    session.execute(
-        update(StatusTransitionRow)
-        .where(
-            StatusTransitionRow.training_job_name == row.name,
-            StatusTransitionRow.end_time.is_(None),
-        )
-        .values(end_time=now)
-        .execution_options(synchronize_session=False)
-    )
-    status = SecondaryStatus(row.secondary_status)
-    transition = StatusTransitionRow(
-        training_job_name=row.name,
-        status=status.value,
+    conn: Connection | Session,
+    training_job_name: str,
+    status: SecondaryStatus | str,
+    now: datetime,
+    message: str | None,
+) -> StatusTransitionRecord:
+    """Close the job's open transition and open one for ``status`` (plain SQL, no ORM)."""
+    conn.execute(CLOSE_TRANSITION, {"job": training_job_name, "closed_at": now})
+    status = SecondaryStatus(status)
+    values = {
+        "training_job_name": training_job_name,
+        "status": status.value,
+        "start_time": now,
+        "end_time": now if status in FINAL_SECONDARY else None,
+        "message": message if message is not None else STATUS_MESSAGES.get(status, ""),
+    }
+    result = conn.execute(INSERT_TRANSITION, values)
+    key = result.inserted_primary_key
+    return StatusTransitionRecord(
+        training_job_name=training_job_name,
+        status=status,
         start_time=now,
-        end_time=now if status in FINAL_SECONDARY else None,
-        message=message if message is not None else STATUS_MESSAGES.get(status, ""),
+        end_time=values["end_time"],
+        message=values["message"],
+        id=key[0] if key else None,
     )
-    session.add(transition)
-    return transition
 
 
 def finish_defaults(
@@ -199,8 +204,10 @@ def ordinal_counter(session: Session, training_job_name: str) -> dict[tuple[str,
 
 
 def normalized_event(
-    training_job_name: str, event: MetricEventRecord, counter: dict[tuple[str, int], int]
+    training_job_name: str, event: MetricEventRecord, counter: dict[tuple[str, int], int] | None
 ) -> MetricEventRecord:
+    """The event as stored; ``counter`` (see :func:`ordinal_counter`) is needed only when a
+    finite value comes without its ordinal."""
     if event.training_job_name not in ("", training_job_name):
         raise StoreError(
             f"Metric event of '{event.training_job_name}' given for '{training_job_name}'."
@@ -209,8 +216,10 @@ def normalized_event(
     key = (event.metric_name, event.attempt)
     ordinal = None
     if value is not None:
-        ordinal = event.ordinal if event.ordinal is not None else counter.get(key, 0) + 1
-        counter[key] = max(counter.get(key, 0), ordinal)
+        ordinal = event.ordinal
+        if counter is not None:
+            ordinal = ordinal if ordinal is not None else counter.get(key, 0) + 1
+            counter[key] = max(counter.get(key, 0), ordinal)
     return MetricEventRecord(
         metric_name=event.metric_name,
         value=value,

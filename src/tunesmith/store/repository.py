@@ -7,13 +7,15 @@ file. Callers get frozen records from ``records.py``, never ORM objects.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import Connection, Row, Select, delete, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,6 +27,7 @@ from tunesmith.domain.enums import (
     TuningJobStatus,
 )
 from tunesmith.errors import StoreError, TunesmithError
+from tunesmith.store import statements
 from tunesmith.store._helpers import (
     affected_rows,
     assign,
@@ -55,6 +58,7 @@ from tunesmith.store.models import (
     TrainingJobRow,
     TuningJobRow,
     decision_record,
+    finite_or_none,
     metric_record,
     training_record,
     transition_record,
@@ -109,6 +113,7 @@ class Store:
             raise
         self._reader = sessionmaker(self._engine, expire_on_commit=False)
         self._writer = sessionmaker(writer(self._engine), expire_on_commit=False)
+        self._write_engine = writer(self._engine)
 
     @classmethod
     def for_home(cls, home: Path) -> Store:
@@ -148,6 +153,18 @@ class Store:
         try:
             with self._writer.begin() as session:
                 yield session
+        except IntegrityError as exc:
+            raise (conflict or StoreError(f"Store constraint violated: {exc.orig}")) from exc
+        except SQLAlchemyError as exc:
+            raise StoreError(f"Writing to the store failed: {exc}") from exc
+
+    @contextmanager
+    def _write_sql(self, conflict: TunesmithError | None = None) -> Iterator[Connection]:
+        """Like :meth:`_write` but a plain connection: the training-job hot path (launch,
+        start, metrics, finish) runs once or more per job and skips the ORM's unit of work."""
+        try:
+            with self._write_engine.begin() as conn:
+                yield conn
         except IntegrityError as exc:
             raise (conflict or StoreError(f"Store constraint violated: {exc.orig}")) from exc
         except SQLAlchemyError as exc:
@@ -261,21 +278,15 @@ class Store:
 
     def allocate_training_job_ordinal(self, tuning_job_name: str) -> int:
         """Reserve the next 1-based training-job number of a tuning job, atomically."""
-        with self._write() as session:
-            result = session.execute(
-                update(TuningJobRow)
-                .where(TuningJobRow.name_lower == tuning_job_name.lower())
-                .values(next_ordinal=TuningJobRow.next_ordinal + 1)
-                .execution_options(synchronize_session=False)
-            )
-            if affected_rows(result) == 0:
-                raise tuning_not_found(tuning_job_name)
-            taken = session.scalar(
-                select(TuningJobRow.next_ordinal).where(
-                    TuningJobRow.name_lower == tuning_job_name.lower()
-                )
-            )
-            return int(taken) - 1
+        with self._write_sql() as conn:
+            return self._allocate_ordinal(conn, tuning_job_name)
+
+    @staticmethod
+    def _allocate_ordinal(conn: Connection, tuning_job_name: str) -> int:
+        lower = {"lower": tuning_job_name.lower()}
+        if affected_rows(conn.execute(statements.BUMP_ORDINAL, lower)) == 0:
+            raise tuning_not_found(tuning_job_name)
+        return int(conn.scalar(statements.NEXT_ORDINAL, lower)) - 1
 
     # --- leases --------------------------------------------------------------------------------
 
@@ -324,17 +335,39 @@ class Store:
         self, record: TrainingJobRecord, *, status_message: str | None = None
     ) -> TrainingJobRecord:
         """Insert a training job and its first SecondaryStatusTransitions entry."""
+        with self._write_sql(conflict=training_exists(record.name)) as conn:
+            return self._insert_training(conn, record, status_message)
+
+    def create_next_training_job(
+        self,
+        tuning_job_name: str,
+        make: Callable[[int], TrainingJobRecord],
+        *,
+        status_message: str | None = None,
+    ) -> TrainingJobRecord:
+        """Allocate the next ordinal and insert ``make(ordinal)`` in one transaction (the
+        launch path: a crash can neither skip a number nor leave it half-used)."""
+        with self._write_sql() as conn:
+            record = make(self._allocate_ordinal(conn, tuning_job_name))
+            if conn.scalar(statements.TRAINING_EXISTS, {"pk": record.name}):
+                raise training_exists(record.name)
+            return self._insert_training(conn, record, status_message)
+
+    @staticmethod
+    def _insert_training(
+        conn: Connection, record: TrainingJobRecord, status_message: str | None
+    ) -> TrainingJobRecord:
         fields = {k: getattr(record, k) for k in TrainingJobRecord.__dataclass_fields__}
         values = to_columns(fields, TRAINING_JSON_FIELDS, TrainingJobStatus)
-        with self._write(conflict=training_exists(record.name)) as session:
-            values["tuning_job_name"] = tuning_row(session, record.tuning_job_name).name
-            if session.get(TrainingJobRow, record.name) is not None:
-                raise training_exists(record.name)
-            row = TrainingJobRow(**values)
-            session.add(row)
-            record_transition(session, row, row.creation_time, status_message)
-            session.flush()
-            return training_record(row)
+        parent = conn.scalar(statements.TUNING_NAME, {"lower": record.tuning_job_name.lower()})
+        if parent is None:
+            raise tuning_not_found(record.tuning_job_name)
+        values["tuning_job_name"] = parent
+        conn.execute(statements.INSERT_TRAINING, values)
+        record_transition(
+            conn, record.name, values["secondary_status"], record.creation_time, status_message
+        )
+        return training_record(SimpleNamespace(**values))
 
     def get_training_job(self, name: str) -> TrainingJobRecord:
         with self._read() as session:
@@ -368,9 +401,9 @@ class Store:
         """
         reject_unknown(fields, _TRAINING_UPDATABLE, "training job")
         values = to_columns(fields, TRAINING_JSON_FIELDS, TrainingJobStatus)
-        with self._write() as session:
-            row = training_row(session, name)
-            return self._apply_training(session, row, values, now, status_message)
+        with self._write_sql() as conn:
+            row = training_row(conn, name)
+            return self._apply_training(conn, row, values, now, status_message)
 
     def finish_training_job(
         self,
@@ -393,16 +426,16 @@ class Store:
         if not final.is_terminal:
             raise StoreError(f"finish_training_job needs a final status, not {final.value}.")
         now = now or utcnow()
-        with self._write() as session:
-            row = training_row(session, name)
+        with self._write_sql() as conn:
+            row = training_row(conn, name)
             fields = {**finish_defaults(row, final, fields, now), **fields, "status": final}
             values = to_columns(fields, TRAINING_JSON_FIELDS, TrainingJobStatus)
-            return self._apply_training(session, row, values, now, status_message)
+            return self._apply_training(conn, row, values, now, status_message)
 
+    @staticmethod
     def _apply_training(
-        self,
-        session: Session,
-        row: TrainingJobRow,
+        conn: Connection,
+        row: Row[Any],
         values: dict[str, Any],
         now: datetime | None,
         status_message: str | None,
@@ -410,12 +443,12 @@ class Store:
         now = now or utcnow()
         if "status" in values:
             check_training_transition(row, TrainingJobStatus(values["status"]))
-        old_secondary = row.secondary_status
-        assign(row, values, now)
-        if row.secondary_status != old_secondary:
-            record_transition(session, row, now, status_message)
-        session.flush()
-        return training_record(row)
+        values = {**values, "last_modified_time": now}
+        conn.execute(statements.UPDATE_TRAINING, {**values, "pk": row.name})
+        merged = {**row._asdict(), **values}
+        if merged["secondary_status"] != row.secondary_status:
+            record_transition(conn, row.name, merged["secondary_status"], now, status_message)
+        return training_record(SimpleNamespace(**merged))
 
     # --- metric events -------------------------------------------------------------------------
 
@@ -429,14 +462,13 @@ class Store:
         """
         if not events:
             return []
-        with self._write() as session:
-            training_row(session, training_job_name)
-            next_ordinal = ordinal_counter(session, training_job_name)
-            stored = [normalized_event(training_job_name, event, next_ordinal) for event in events]
-            session.execute(
-                MetricEventRow.__table__.insert(),
-                [event_columns(event) for event in stored],
-            )
+        with self._write_sql() as conn:
+            training_row(conn, training_job_name)
+            counter: dict[tuple[str, int], int] | None = None
+            if any(e.ordinal is None and finite_or_none(e.value) is not None for e in events):
+                counter = ordinal_counter(conn, training_job_name)
+            stored = [normalized_event(training_job_name, event, counter) for event in events]
+            conn.execute(statements.INSERT_METRIC_EVENTS, [event_columns(e) for e in stored])
             return stored
 
     def list_metric_events(
@@ -498,12 +530,13 @@ class Store:
         """
         new = to_enum(SecondaryStatus, status)
         now = now or utcnow()
-        with self._write() as session:
-            row = training_row(session, training_job_name)
-            assign(row, {"secondary_status": new.value}, now)
-            transition = record_transition(session, row, now, message)
-            session.flush()
-            return transition_record(transition)
+        with self._write_sql() as conn:
+            training_row(conn, training_job_name)
+            conn.execute(
+                statements.UPDATE_TRAINING,
+                {"pk": training_job_name, "secondary_status": new.value, "last_modified_time": now},
+            )
+            return record_transition(conn, training_job_name, new, now, message)
 
     def list_status_transitions(self, training_job_name: str) -> list[StatusTransitionRecord]:
         query = (
@@ -524,18 +557,12 @@ class Store:
         now: datetime | None = None,
     ) -> DecisionRecord:
         """Keep a scheduler decision (e.g. kind "STOP") and why it was taken."""
-        with self._write() as session:
-            training_row(session, training_job_name)
-            row = DecisionRow(
-                training_job_name=training_job_name,
-                kind=kind,
-                reason=reason,
-                step=step,
-                created_at=now or utcnow(),
-            )
-            session.add(row)
-            session.flush()
-            return decision_record(row)
+        record = DecisionRecord(training_job_name, kind, reason, step, now or utcnow())
+        with self._write_sql() as conn:
+            training_row(conn, training_job_name)
+            values = {k: v for k, v in asdict(record).items() if k != "id"}
+            key = conn.execute(statements.INSERT_DECISION, values).inserted_primary_key
+            return replace(record, id=key[0] if key else None)
 
     def list_decisions(
         self, training_job_name: str | None = None, tuning_job_name: str | None = None
