@@ -349,3 +349,61 @@ def test_bad_values_raise_store_errors(store: Store) -> None:
     with pytest.raises(StoreError):
         store.update_tuning_job("xgb-tune", objective_type="Sideways")
     assert store.get_training_job(name).hyperparameters["eta"] == "0.1"
+
+
+def test_create_next_training_job_numbers_in_one_transaction(store: Store) -> None:
+    make_tuning(store)
+
+    def record(ordinal: int) -> TrainingJobRecord:
+        return TrainingJobRecord(
+            name=f"xgb-tune-{ordinal:03d}",
+            tuning_job_name="xgb-tune",
+            ordinal=ordinal,
+            tuned_hyperparameters={},
+            hyperparameters={},
+        )
+
+    first = store.create_next_training_job("xgb-tune", record)
+    second = store.create_next_training_job("xgb-tune", record)
+    assert (first.ordinal, second.ordinal) == (1, 2)
+    assert store.get_training_job(second.name) == second
+
+    def clashing(ordinal: int) -> TrainingJobRecord:
+        return TrainingJobRecord(
+            name=first.name,
+            tuning_job_name="xgb-tune",
+            ordinal=ordinal,
+            tuned_hyperparameters={},
+            hyperparameters={},
+        )
+
+    with pytest.raises(ResourceInUseError):
+        store.create_next_training_job("xgb-tune", clashing)
+    # The failed insert took its number back with it: the next job is number 3.
+    assert store.create_next_training_job("xgb-tune", record).ordinal == 3
+    with pytest.raises(ResourceNotFoundError):
+        store.create_next_training_job("nope", record)
+
+
+def test_batch_commits_once_and_rolls_back_as_a_whole(store: Store) -> None:
+    make_tuning(store)
+    name = make_training(store)
+    with store.batch():
+        store.update_training_job(name, secondary_status="Training", pid=42)
+        store.add_decision(name, "STOP", "worse than the median", 3)
+        store.update_tuning_job("xgb-tune", best_training_job_name=name)  # an ORM write joins
+        with store.batch():  # nested: the same transaction
+            store.finish_training_job(name, "Stopped")
+    assert store.get_training_job(name).status is TrainingJobStatus.STOPPED
+    assert store.get_tuning_job("xgb-tune").best_training_job_name == name
+    assert [d.reason for d in store.list_decisions(name)] == ["worse than the median"]
+
+    other = make_training(store, ordinal=2)
+    with pytest.raises(StoreError), store.batch():
+        store.update_training_job(other, secondary_status="Training")
+        store.update_tuning_job("xgb-tune", best_training_job_name=other)
+        store.update_training_job(other, status="Sleeping")  # invalid: everything rolls back
+    assert store.get_training_job(other).secondary_status is SecondaryStatus.STARTING
+    assert store.get_tuning_job("xgb-tune").best_training_job_name == name
+    # The store is usable afterwards (the batch connection was released).
+    assert store.update_training_job(other, pid=7).pid == 7

@@ -323,17 +323,18 @@ class TuningJobController:
                 batch.append(self._events.get_nowait())
             except queue.Empty:
                 break
-        exits = []
-        for event in batch:
-            if isinstance(event, LogLine):
-                self._on_line(event)
-            elif isinstance(event, JobStarted):
-                self._on_started(event)
-            elif isinstance(event, JobExited):
-                exits.append(event)
-        self._flush_metrics()
-        for event in exits:
-            self._on_exit(event)
+        exits = [event for event in batch if isinstance(event, JobExited)]
+        # Packing a model can take long: do it before the transaction, not while holding it.
+        artifacts = {event.training_job_name: self._publish(event) for event in exits}
+        with self.store.batch():  # one transaction for the whole burst of events
+            for event in batch:
+                if isinstance(event, LogLine):
+                    self._on_line(event)
+                elif isinstance(event, JobStarted):
+                    self._on_started(event)
+            self._flush_metrics()
+            for event in exits:
+                self._on_exit(event, artifacts[event.training_job_name])
         if exits:
             self._emit_progress()
 
@@ -392,7 +393,21 @@ class TuningJobController:
             )
         )
 
-    def _on_exit(self, event: JobExited) -> None:
+    def _publish(self, event: JobExited) -> Path | None:
+        """Publish the artifacts of a job that ends other than Failed (a failed job's are not
+        wanted, and a retried one runs again); the path, or None when nothing was published."""
+        job = self._running.get(event.training_job_name)
+        record = self._records.get(event.training_job_name)
+        if job is None or record is None:
+            return None
+        budget = self.spec.definition.stopping_condition.max_runtime_in_seconds
+        if decide_outcome(event, budget, job.stop_reason).status == TrainingJobStatus.FAILED:
+            return None
+        return publish_artifacts(
+            Path(record.job_dir or ""), job.name, self.spec.definition.output_data_config
+        )
+
+    def _on_exit(self, event: JobExited, artifact: Path | None) -> None:
         job = self._running.pop(event.training_job_name, None)
         if job is None:
             return
@@ -404,12 +419,6 @@ class TuningJobController:
         curve = self._curves[job.name]
         self._curves[job.name] = JobCurve(job.name, curve.ordinal, curve.values, True)
         value, objective_status, note = job.tracker.final()
-        artifact = None
-        if outcome.status != TrainingJobStatus.FAILED:
-            record = self._records[job.name]
-            artifact = publish_artifacts(
-                Path(record.job_dir or ""), job.name, self.spec.definition.output_data_config
-            )
         billable = None
         if job.started is not None:
             billable = max(1, round(event.time - job.started))

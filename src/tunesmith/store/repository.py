@@ -7,6 +7,7 @@ file. Callers get frozen records from ``records.py``, never ORM objects.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, replace
@@ -114,6 +115,7 @@ class Store:
         self._reader = sessionmaker(self._engine, expire_on_commit=False)
         self._writer = sessionmaker(writer(self._engine), expire_on_commit=False)
         self._write_engine = writer(self._engine)
+        self._local = threading.local()  # the open batch() connection of each thread
 
     @classmethod
     def for_home(cls, home: Path) -> Store:
@@ -148,11 +150,20 @@ class Store:
     def _write(self, conflict: TunesmithError | None = None) -> Iterator[Session]:
         """One short write transaction: committed on success, rolled back on any error.
 
-        ``conflict`` is raised instead of a unique-key violation (a concurrent insert).
+        ``conflict`` is raised instead of a unique-key violation (a concurrent insert). Inside
+        :meth:`batch` the session joins the batch's transaction instead.
         """
         try:
-            with self._writer.begin() as session:
-                yield session
+            batch = self._batch_connection()
+            if batch is not None:
+                with Session(
+                    bind=batch, expire_on_commit=False, join_transaction_mode="rollback_only"
+                ) as session:
+                    yield session
+                    session.flush()
+            else:
+                with self._writer.begin() as session:
+                    yield session
         except IntegrityError as exc:
             raise (conflict or StoreError(f"Store constraint violated: {exc.orig}")) from exc
         except SQLAlchemyError as exc:
@@ -163,12 +174,34 @@ class Store:
         """Like :meth:`_write` but a plain connection: the training-job hot path (launch,
         start, metrics, finish) runs once or more per job and skips the ORM's unit of work."""
         try:
-            with self._write_engine.begin() as conn:
-                yield conn
+            batch = self._batch_connection()
+            if batch is not None:
+                yield batch
+            else:
+                with self._write_engine.begin() as conn:
+                    yield conn
         except IntegrityError as exc:
             raise (conflict or StoreError(f"Store constraint violated: {exc.orig}")) from exc
         except SQLAlchemyError as exc:
             raise StoreError(f"Writing to the store failed: {exc}") from exc
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Make every write of this thread inside the block one transaction: all or nothing,
+        one commit. The controller wraps each burst of job events in one. Reads inside the
+        block do not see its writes until it ends; nested blocks join the outer one."""
+        if self._batch_connection() is not None:
+            yield
+            return
+        with self._write_sql() as conn:
+            self._local.connection = conn
+            try:
+                yield
+            finally:
+                self._local.connection = None
+
+    def _batch_connection(self) -> Connection | None:
+        return getattr(self._local, "connection", None)
 
     # --- tuning jobs ---------------------------------------------------------------------------
 
