@@ -5,7 +5,7 @@ executors through the whole service (store writes included), Ray Tune and Syne T
 backend running the same script, all in the same run. Ray runs need a loopback-only network
 namespace: as root the script re-executes itself under ``unshare -n`` when needed.
 
-    .venv/bin/python benchmarks/overhead/run.py [--quick] [--jobs 200]
+    .venv/bin/python benchmarks/overhead/run.py [--quick] [--jobs 200] [--rounds 3] [--no-write]
 
 Writes its table between the overhead markers of docs/benchmarks.md.
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -133,65 +134,110 @@ def in_namespace() -> bool:
     return [name for _, name in socket.if_nameindex()] == ["lo"]
 
 
+RUNNERS = {
+    "local": "tunesmith local executor",
+    "ray": "tunesmith Ray executor",
+    "raytune": "Ray Tune (reuse_actors, subprocess)",
+    "synetune": "Syne Tune LocalBackend (sleep_time=0.01)",
+}
+
+
+def measure(work: Path, script: Path, jobs: int, key: str, round_: int) -> float:
+    """One timed run of ``key`` in a fresh folder (each round gets its own store)."""
+    folder = work / f"round{round_}"
+    folder.mkdir(exist_ok=True)
+    if key == "floor":
+        return floor(script, jobs)
+    if key in ("local", "ray"):
+        return tunesmith_run(folder, jobs, key)
+    if key == "raytune":
+        return ray_tune(script, jobs)
+    return syne_tune(script, jobs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--jobs", type=int, default=200)
-    parser.add_argument("--quick", action="store_true", help="40 jobs")
+    parser.add_argument("--quick", action="store_true", help="40 jobs, one round")
+    parser.add_argument("--rounds", type=int, default=3, help="medians over this many rounds")
     parser.add_argument("--only", default="floor,local,ray,raytune,synetune")
+    parser.add_argument("--no-write", action="store_true", help="print, leave the docs alone")
     args = parser.parse_args()
     if not in_namespace() and os.geteuid() == 0 and not os.environ.get("OVERHEAD_NS"):
         os.environ["OVERHEAD_NS"] = "1"
         inner = "ip link set lo up && exec " + " ".join([sys.executable, *sys.argv])
         os.execvp("unshare", ["unshare", "-n", "sh", "-c", inner])
     jobs = 40 if args.quick else args.jobs
+    rounds = 1 if args.quick else args.rounds
     work = Path(tempfile.mkdtemp(prefix="overhead-"))
     script = work / "train.py"
     script.write_text(SCRIPT)
-    wanted = args.only.split(",")
-    base = floor(script, jobs)
-    rows = [("floor: Popen + wait", base)]
-    runs = {
-        "tunesmith local executor": lambda: tunesmith_run(work, jobs, "local"),
-        "tunesmith Ray executor": lambda: tunesmith_run(work, jobs, "ray"),
-        "Ray Tune (reuse_actors, subprocess)": lambda: ray_tune(script, jobs),
-        "Syne Tune LocalBackend (sleep_time=0.01)": lambda: syne_tune(script, jobs),
-    }
-    keys = dict(zip(["local", "ray", "raytune", "synetune"], runs, strict=True))
-    for key, label in keys.items():
-        if key in wanted:
+    wanted = ["floor", *[k for k in RUNNERS if k in args.only.split(",")]]
+    times: dict[str, list[float]] = {key: [] for key in wanted}
+    overheads: dict[str, list[float]] = {key: [] for key in wanted}
+    for round_ in range(rounds):  # interleaved, so a busy spell of the machine hits all alike
+        base = measure(work, script, jobs, "floor", round_)
+        times["floor"].append(base)
+        for key in wanted[1:]:
             try:
-                rows.append((label, runs[label]()))
+                seconds = measure(work, script, jobs, key, round_)
             except Exception as exc:  # report, keep the others
-                print(f"{label} failed: {exc!r}", file=sys.stderr)
+                print(f"{RUNNERS[key]} failed: {exc!r}", file=sys.stderr)
+                continue
+            times[key].append(seconds)
+            overheads[key].append((seconds - base) / jobs * 1000)
+            print(f"round {round_ + 1}: {key} {(seconds - base) / jobs * 1000:.1f} ms/job over "
+                  f"the floor", file=sys.stderr)  # fmt: skip
+    section = report(jobs, rounds, args.quick, times, overheads)
+    print(section)
+    if not args.no_write:
+        write_section(section)
+
+
+def report(
+    jobs: int,
+    rounds: int,
+    quick: bool,
+    times: dict[str, list[float]],
+    overheads: dict[str, list[float]],
+) -> str:
     lines = [
         START,
         "## Per-job overhead",
         "",
         f"{jobs} trivial training jobs (print one metric, exit), 2 at a time, on "
-        f"{os.cpu_count()} cores; `benchmarks/overhead/run.py{' --quick' if args.quick else ''}`."
-        " Overhead = (wall time − floor) / jobs.",
+        f"{os.cpu_count()} cores; `benchmarks/overhead/run.py{' --quick' if quick else ''}`. "
+        f"Each runner ran {rounds} time(s), interleaved with a floor run (Popen + wait of the same "
+        "script, 2 at a time); overhead per job = (wall time − that round's floor) / jobs. "
+        "Medians over rounds, range in brackets.",
         "",
         "| runner | wall time (s) | per job (ms) | overhead per job (ms) |",
         "|---|---:|---:|---:|",
     ]
-    for label, seconds in rows:
-        per = seconds / jobs * 1000
-        over = (seconds - base) / jobs * 1000
-        lines.append(f"| {label} | {seconds:.2f} | {per:.1f} | {over:.1f} |")
-    by = dict(rows)
-    local = by.get("tunesmith local executor")
-    ray_ours = by.get("tunesmith Ray executor")
-    peer = by.get("Ray Tune (reuse_actors, subprocess)")
-    if local is not None:
-        over = (local - base) / jobs * 1000
+    labels = {"floor": "floor: Popen + wait", **RUNNERS}
+    for key, seconds in times.items():
+        if not seconds:
+            continue
+        wall = statistics.median(seconds)
+        over = overheads[key] or [0.0]
+        spread = f" ({min(over):.1f}–{max(over):.1f})" if len(over) > 1 else ""
+        lines.append(
+            f"| {labels[key]} | {wall:.2f} | {wall / jobs * 1000:.1f} | "
+            f"{statistics.median(over):.1f}{spread} |"
+        )
+    local, ours, peer = (overheads.get(k) for k in ("local", "ray", "raytune"))
+    if local:
+        over = statistics.median(local)
         verdict = "met" if over <= 2 else f"MISSED by {over - 2:.1f} ms"
         lines += ["", f"Target, local executor at most 2 ms a job above the floor: {verdict}."]
-    if ray_ours is not None and peer is not None:
-        verdict = "met" if ray_ours < peer else "MISSED"
+    if ours and peer:
+        verdict = "met" if statistics.median(ours) < statistics.median(peer) else "MISSED"
         lines.append(f"Target, Ray executor ahead of Ray Tune's best setting: {verdict}.")
     lines.append(END)
-    section = "\n".join(lines)
-    print(section)
+    return "\n".join(lines)
+
+
+def write_section(section: str) -> None:
     docs = ROOT / "docs" / "benchmarks.md"
     text = docs.read_text() if docs.exists() else "# Benchmarks\n"
     if START in text and END in text:
