@@ -225,3 +225,53 @@ def test_attach_wait_resumes_a_tuning_job_nobody_runs(workdir: Path) -> None:
     described = attached.describe()
     assert described["HyperParameterTuningJobStatus"] == "Completed"
     assert described["TrainingJobStatusCounters"]["Completed"] == tuner.max_jobs
+
+
+def test_ctrl_c_leave_then_attach_wait_adopts(workdir: Path) -> None:
+    gate = workdir / "gate"
+    script = (
+        "import os, time\n"
+        "print('loss=1.0', flush=True)\n"
+        f"while not os.path.exists({str(gate)!r}):\n"
+        "    time.sleep(0.02)\n"
+        "print('loss=0.5', flush=True)\n"
+    )
+    tuner = make_tuner(workdir, script=script, max_jobs=2)
+    service = TuningService()
+
+    def interrupt_once_reported() -> None:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                jobs = service.training_jobs("left")
+                if len(jobs) == 2 and all(service.store.list_metric_events(j.name) for j in jobs):
+                    break
+            except Exception:
+                pass
+            time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=interrupt_once_reported, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt, match="left running"):
+        tuner.fit(job_name="left", progress="off", on_interrupt="leave")
+    before = {j.name: j.pid for j in service.training_jobs("left")}
+    assert tuner.describe()["HyperParameterTuningJobStatus"] == "InProgress"
+    assert all(pid and _running(pid) for pid in before.values())
+
+    threading.Timer(1.0, gate.touch).start()
+    attached = HyperparameterTuner.attach("left")
+    attached.wait(progress="off")
+    assert attached.describe()["HyperParameterTuningJobStatus"] == "Completed"
+    for job in service.training_jobs("left"):
+        assert (job.status.value, job.attempts, job.pid) == ("Completed", 1, before[job.name])
+        values = [e.value for e in service.store.list_metric_events(job.name)]
+        assert values == [1.0, 0.5]
+    service.close()
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False

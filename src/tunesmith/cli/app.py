@@ -24,6 +24,7 @@ from tunesmith.domain.parse import load_document
 from tunesmith.errors import ResourceNotFoundError, SpecValidationError, TunesmithError
 from tunesmith.guardrails import CheckContext, diagnose, has_errors
 from tunesmith.orchestrator.controller import TuningJobController
+from tunesmith.orchestrator.recovery import LeaveJobsRunning
 from tunesmith.orchestrator.service import TuningService
 from tunesmith.settings import Settings
 
@@ -46,6 +47,13 @@ err_console = Console(stderr=True)
 EXIT_FAILED = 1
 EXIT_STOPPED = 2
 EXIT_INVALID = 3
+EXIT_LEFT_RUNNING = 4
+
+
+class OnInterrupt(StrEnum):
+    ask = "ask"
+    stop = "stop"
+    leave = "leave"
 
 
 class OutputFormat(StrEnum):
@@ -64,6 +72,16 @@ RayAddressOption = Annotated[
         "--ray-address",
         help="auto, ray://host:10001 or host:6379; default $TUNESMITH_RAY_ADDRESS, else a "
         "local Ray instance.",
+    ),
+]
+
+OnInterruptOption = Annotated[
+    OnInterrupt,
+    typer.Option(
+        "--on-interrupt",
+        help="What the first Ctrl-C does: stop the running training jobs, leave them running "
+        "for a later `tunesmith resume`, or ask (the default; stop when stdin is not a "
+        "terminal).",
     ),
 ]
 
@@ -127,11 +145,14 @@ def tune(
     ] = False,
     executor: ExecutorOption = None,
     ray_address: RayAddressOption = None,
+    on_interrupt: OnInterruptOption = OnInterrupt.ask,
 ) -> None:
     """Validate SPEC, create the tuning job and run it to the end with live progress.
 
     Blocks until the tuning job ends. Exit status: 0 Completed, 1 Failed, 2 Stopped,
-    3 invalid spec. Ctrl-C stops the running training jobs cleanly (twice: at once).
+    3 invalid spec, 4 left running (Ctrl-C, "leave"). The first Ctrl-C asks whether to stop
+    the running training jobs cleanly or leave them running for `tunesmith resume`
+    (see --on-interrupt); a second Ctrl-C interrupts at once.
     """
     with _service(executor, ray_address) as service:
         try:
@@ -157,7 +178,7 @@ def tune(
             f"({job_spec.hyper_parameter_tuning_job_config.strategy.value}, "
             f"objective {record.objective_type.value} {record.objective_metric})"
         )
-        _run_with_progress(service, record.name)
+        _run_with_progress(service, record.name, on_interrupt)
 
 
 def _preflight(
@@ -182,12 +203,24 @@ def _preflight(
     return True
 
 
-def _run_with_progress(service: TuningService, name: str) -> None:
+def _run_with_progress(
+    service: TuningService, name: str, on_interrupt: OnInterrupt = OnInterrupt.ask
+) -> None:
     """Drive the tuning job with a live view, then show the leaderboard and the outcome."""
     view = ProgressView(console)
     controller_box: list[TuningJobController] = []
-    with _interrupts(controller_box), view:
-        final = service.run(name, on_progress=view.update, on_controller=controller_box.append)
+    with _interrupts(controller_box, view, on_interrupt), view:
+        try:
+            final = service.run(name, on_progress=view.update, on_controller=controller_box.append)
+        except LeaveJobsRunning:  # Ctrl-C just before or after the controller ran
+            final = service.get(name)
+    if not final.status.is_terminal and controller_box:
+        left = getattr(controller_box[0], "left_running", [])
+        err_console.print(
+            f"[yellow]Left {len(left)} training job(s) running[/]; `tunesmith resume {name}` "
+            "takes them over (their logs keep being parsed)."
+        )
+        raise typer.Exit(EXIT_LEFT_RUNNING)
     console.print(render.leaderboard_table(service, name, top=10))
     _finish_message(final.status, final.failure_reason, service.describe(name))
 
@@ -211,16 +244,23 @@ def _finish_message(status: TuningJobStatus, reason: str | None, description: di
 
 
 @contextmanager
-def _interrupts(controller_box: list[TuningJobController]) -> Iterator[None]:
-    """First Ctrl-C: stop the training jobs cleanly. Second: interrupt at once."""
+def _interrupts(
+    controller_box: list[TuningJobController], view: ProgressView, on_interrupt: OnInterrupt
+) -> Iterator[None]:
+    """First Ctrl-C: stop the training jobs cleanly or leave them running (asked, or per
+    ``--on-interrupt``). Second: interrupt at once."""
     presses = 0
 
     def handler(signum: int, frame: FrameType | None) -> None:
         nonlocal presses
         presses += 1
         if presses == 1 and controller_box:
+            controller = controller_box[0]
+            if _choose(on_interrupt, controller, view) == OnInterrupt.leave:
+                err_console.print("\nLeaving the training jobs running...")
+                raise LeaveJobsRunning
             err_console.print("\nStopping the running training jobs (Ctrl-C again to abort)...")
-            controller_box[0].request_stop("Stopped by Ctrl-C")
+            controller.request_stop("Stopped by Ctrl-C")
             return
         raise KeyboardInterrupt
 
@@ -231,24 +271,64 @@ def _interrupts(controller_box: list[TuningJobController]) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+def _choose(
+    on_interrupt: OnInterrupt, controller: TuningJobController, view: ProgressView
+) -> OnInterrupt:
+    """stop or leave. Leaving needs an executor whose jobs outlive the controller (local)."""
+    if not hasattr(controller.executor, "detach_all"):
+        return OnInterrupt.stop
+    if on_interrupt != OnInterrupt.ask:
+        return on_interrupt
+    if not sys.stdin.isatty():
+        return OnInterrupt.stop
+    with _paused(view):
+        err_console.print(
+            "\nStop the running training jobs, or leave them running for a later "
+            f"`tunesmith resume {controller.name}`? [s]top / [l]eave (default stop): ",
+            end="",
+        )
+        try:
+            answer = sys.stdin.readline().strip().lower()
+        except (OSError, ValueError):
+            answer = ""
+    return OnInterrupt.leave if answer in ("l", "leave") else OnInterrupt.stop
+
+
+@contextmanager
+def _paused(view: ProgressView) -> Iterator[None]:
+    """Hold the live progress display while a question is asked."""
+    live = getattr(view, "_live", None)
+    if live is not None:
+        live.stop()
+    try:
+        yield
+    finally:
+        if live is not None:
+            live.start()
+
+
 @app.command()
 def resume(
     name: Annotated[str, typer.Argument(help="Tuning job name.")],
     executor: ExecutorOption = None,
     ray_address: RayAddressOption = None,
+    on_interrupt: OnInterruptOption = OnInterrupt.ask,
 ) -> None:
-    """Continue a tuning job whose controller stopped (killed, machine restarted).
+    """Continue a tuning job whose controller stopped (killed, machine restarted, or left its
+    jobs running on Ctrl-C).
 
-    Finished training jobs are kept and never run again; jobs that were running are ended and
-    retried per RetryStrategy (else marked failed, RetryableError); then the tuning job goes on
-    to its budget. Refused while another controller is running it.
+    Finished training jobs are kept and never run again. Training processes still running are
+    adopted: their logs keep being parsed from where the store stops, early stopping and
+    their runtime limits carry on. Jobs whose process died are retried per RetryStrategy (else
+    marked failed, RetryableError). Then the tuning job goes on to its budget. Refused while
+    another controller is running it. See docs/resume.md.
 
     Example: tunesmith resume quickstart
     """
     with _service(executor, ray_address) as service:
         record = service.get(name)
         console.print(f"Resuming tuning job [bold]{record.name}[/]")
-        _run_with_progress(service, record.name)
+        _run_with_progress(service, record.name, on_interrupt)
 
 
 @app.command("list")

@@ -8,10 +8,12 @@ interval): each log line as it is written, then exactly one :class:`JobExited`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
+
+from tunesmith.execution.jobstate import JobState
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,9 @@ class TrainingJobRequest:
 @dataclass(frozen=True)
 class LogLine:
     training_job_name: str
-    stream: Literal["stdout", "stderr"]
+    # "output" when stdout and stderr share one log file (the local executor: the process writes
+    # both straight into it, so they cannot be told apart, but their order is exact).
+    stream: Literal["stdout", "stderr", "output"]
     text: str  # one decoded line without its terminator (invalid UTF-8 replaced), maybe truncated
     time: float  # time.time() when the line was read
 
@@ -79,7 +83,10 @@ class JobExited:
     failure_text: str | None = None  # first 1024 characters of output/failure, if written
     launch_error: str | None = None  # the process could not be started (client error)
     internal_error: str | None = None  # the executor lost the job (retryable)
-    stderr_tail: str = ""  # the last lines of stderr, for a FailureReason
+    stderr_tail: str = ""  # the last lines of its output (stderr, or both streams), for a reason
+    # False when the process was not our child (adopted after a controller restart), so its
+    # exit status could not be read: exit_code is then inferred (see jobstate.unknown_exit).
+    exit_status_known: bool = True
 
 
 JobEvent = LogLine | JobStarted | JobExited
@@ -103,4 +110,58 @@ class Executor(Protocol):
 
     def close(self) -> None:
         """Release resources; jobs still running are stopped."""
+        ...
+
+
+@dataclass(frozen=True)
+class OrphanQuery:
+    """A training job the store says is running, whose controller is gone."""
+
+    training_job_name: str
+    attempt: int
+    log_file: Path
+    state_file: Path
+    pid: int | None = None  # the pid the store remembers, if any
+
+
+@dataclass(frozen=True)
+class Orphan:
+    """An attempt started by a supervisor that is gone, as found on this machine.
+
+    ``pid`` is set while the process still runs. When it has ended, ``ended`` is what its
+    supervisor recorded (the exit, or that it let go of the process on purpose).
+    """
+
+    training_job_name: str
+    attempt: int
+    pid: int | None
+    log_file: Path
+    log_start: int  # where this attempt's output starts in the log file
+    started: float  # epoch seconds
+    deadline: float | None  # epoch seconds when MaxRuntimeInSeconds runs out
+    ended: JobState | None = None
+    devices: tuple[str, ...] | None = None
+
+
+class AdoptingExecutor(Executor, Protocol):
+    """An executor whose jobs outlive their controller and can be taken over by the next one.
+
+    Only the local executor is one; the others' jobs are retried after a controller restart.
+    """
+
+    def find_orphans(self, queries: Sequence[OrphanQuery]) -> dict[str, Orphan]:
+        """The queried jobs that can be adopted, by name: still running, or ended with what
+        their supervisor recorded. A job not returned is gone: retry it."""
+        ...
+
+    def adopt(
+        self, request: TrainingJobRequest, orphan: Orphan, resume_offset: int, sink: EventSink
+    ) -> JobHandle:
+        """Supervise ``orphan`` from now on: JobStarted, every line from ``resume_offset`` of
+        the log, then exactly one JobExited, as for a job it launched."""
+        ...
+
+    def detach_all(self) -> list[str]:
+        """Let go of every job without stopping it (they run on, for a later :meth:`adopt`);
+        returns their names. No JobExited follows."""
         ...

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tunesmith.execution.base import ChannelSpec, TrainingJobRequest
+from tunesmith.execution.jobstate import ENV_ATTEMPT
 
 HOST = "algo-1"
 INSTANCE_GROUP = "homogeneousCluster"
@@ -67,8 +68,13 @@ class JobLayout:
 
     @property
     def log_file(self) -> Path:
-        """Raw stdout and stderr of every attempt, interleaved, appended."""
+        """Raw stdout and stderr of every attempt, written by the process itself, appended."""
         return self.logs_dir / "training.log"
+
+    @property
+    def state_file(self) -> Path:
+        """How the latest attempt ended, for a resumed controller (see ``jobstate``)."""
+        return self.logs_dir / ".supervisor.json"
 
     def channel_dir(self, name: str) -> Path:
         return self.data_dir / name
@@ -349,6 +355,7 @@ def build_environment(
     env["TRAINING_JOB_ARN"] = ARN_PREFIX + request.training_job_name
     env["SAGEMAKER_JOB_NAME"] = request.training_job_name
     env["CURRENT_HOST"] = HOST
+    env[ENV_ATTEMPT] = str(request.attempt)
     env["PYTHONUNBUFFERED"] = "1"
     if script_mode(request):
         module_dir = env["SM_MODULE_DIR"]

@@ -14,13 +14,21 @@ import logging
 import math
 import os
 import threading
+import time
 from collections import deque
 from collections.abc import Mapping, Sequence
 
 from tunesmith.errors import ExecutorError, TunesmithError
-from tunesmith.execution import jobdir, resources
-from tunesmith.execution.base import EventSink, JobHandle, TrainingJobRequest
-from tunesmith.execution.process import LaunchPlan, ProcessJob
+from tunesmith.execution import jobdir, orphans, resources
+from tunesmith.execution.base import (
+    EventSink,
+    JobHandle,
+    Orphan,
+    OrphanQuery,
+    TrainingJobRequest,
+)
+from tunesmith.execution.jobstate import read_state
+from tunesmith.execution.process import AdoptPlan, LaunchPlan, ProcessJob
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +113,8 @@ class LocalExecutor:
                 env=spec.env,
                 log_file=spec.layout.log_file,
                 failure_file=spec.layout.failure_file,
+                state_file=spec.layout.state_file,
+                attempt=request.attempt,
             )
 
         job = ProcessJob(
@@ -159,6 +169,111 @@ class LocalExecutor:
             self.stop(job)
         for job in jobs:
             job.wait()
+
+    # ------------------------------------------------------------------ adoption
+
+    def find_orphans(self, queries: Sequence[OrphanQuery]) -> dict[str, Orphan]:
+        """The queried attempts still running here (found by their environment, see
+        :mod:`~tunesmith.execution.orphans`) or whose end their supervisor recorded.
+
+        A live process of another attempt of the same job is a leftover: it is killed.
+        """
+        wanted = {q.training_job_name: q for q in queries}
+        hints = {q.training_job_name: q.pid for q in queries if q.pid}
+        found: dict[str, Orphan] = {}
+        for process in orphans.job_processes(set(wanted), hints):
+            query = wanted[process.name]
+            if process.attempt != query.attempt or process.log_offset is None:
+                logger.warning("killing a leftover process %s of %s", process.pid, process.name)
+                orphans.kill_group(process.pid)
+                continue
+            found[process.name] = Orphan(
+                training_job_name=process.name,
+                attempt=query.attempt,
+                pid=process.pid,
+                log_file=query.log_file,
+                log_start=process.log_offset,
+                started=process.started or time.time(),
+                deadline=process.deadline,
+                devices=process.devices,
+            )
+        for name, query in wanted.items():
+            if name in found:
+                continue
+            state = read_state(query.state_file)
+            if state is None or state.attempt != query.attempt:
+                continue
+            if state.ended is None and not state.left:
+                continue
+            found[name] = Orphan(
+                training_job_name=name,
+                attempt=query.attempt,
+                pid=None,
+                log_file=query.log_file,
+                log_start=state.log_offset,
+                started=state.started,
+                deadline=state.deadline,
+                ended=state,
+            )
+        return found
+
+    def adopt(
+        self, request: TrainingJobRequest, orphan: Orphan, resume_offset: int, sink: EventSink
+    ) -> ProcessJob:
+        """Supervise ``orphan`` (see :class:`~tunesmith.execution.base.AdoptingExecutor`).
+
+        A running orphan holds its share of the budget at once, even beyond it: it already runs.
+        """
+        layout = jobdir.job_layout(request)
+        plan = AdoptPlan(
+            pid=orphan.pid,
+            attempt=orphan.attempt,
+            log_file=orphan.log_file,
+            failure_file=layout.failure_file,
+            log_start=orphan.log_start,
+            resume_offset=resume_offset,
+            started=orphan.started,
+            deadline=orphan.deadline,
+            ended=orphan.ended,
+            state_file=layout.state_file,
+        )
+        job = ProcessJob(
+            request.training_job_name,
+            None,
+            sink,
+            stop_grace_seconds=self.stop_grace_seconds,
+            on_exit=self._forget,
+            adopt=plan,
+        )
+        slot = self._slot_for(request, job)
+        with self._lock:
+            if self._closed:
+                raise ExecutorError("this executor was closed; create a new one to adopt jobs")
+            self._running.add(job)
+            self._slots[job] = slot
+            if orphan.pid is not None and slot.rejected is None:
+                self._free_cpus -= slot.cpus
+                devices = [d for d in orphan.devices or () if d in self._free_devices]
+                slot.devices = devices
+                self._free_devices = [d for d in self._free_devices if d not in devices]
+            else:
+                slot.rejected = slot.rejected or "ended"  # holds nothing
+        job.start()
+        return job
+
+    def detach_all(self) -> list[str]:
+        """Let go of every job without stopping it; they run on for a later adopt."""
+        with self._lock:
+            jobs = list(self._running)
+            queued = [slot.job for slot in self._queue]
+            self._queue.clear()
+        for job in jobs:
+            job.detach()
+        for job in queued:
+            job.start()  # never started: its supervisor ends at once
+        for job in jobs:
+            job.wait()
+        return [job.training_job_name for job in jobs]
 
     # ------------------------------------------------------------------ status
 

@@ -1,25 +1,32 @@
-"""Start and supervise one training process.
+"""Start (or adopt) and supervise one training process.
 
-One :class:`ProcessJob` owns one OS process in its own process group, with
-stdin from ``/dev/null`` and stdout/stderr on pipes. One supervisor thread per job does
-everything, driven by ``poll(2)`` on three descriptors, never by a polling interval:
+One :class:`ProcessJob` owns one OS process in its own process group, with stdin from
+``/dev/null`` and stdout and stderr written straight into the job's log file (opened
+``O_APPEND``, shared by both streams, so the file holds them in the order they were written).
+The process therefore does not depend on its supervisor: if the controller dies, the training
+goes on, and a later controller can *adopt* it (:class:`AdoptPlan`) and keep reading its log.
 
-* both pipes: each read is appended raw to the job's log file, split into lines on ``\\n``,
-  ``\\r`` and ``\\r\\n``, and every line goes to the sink as soon as it is read;
-* a descriptor that becomes readable when the process exits (a pidfd on Linux; elsewhere a
-  pipe written by a small waiter thread): the rest of the process group is then killed so
-  stray children cannot hold the pipes open, the pipes are drained, the process is reaped,
-  and exactly one :class:`JobExited` is emitted;
+One supervisor thread per job does everything, driven by ``poll(2)``, never by a polling
+interval (except where inotify is missing, see :mod:`~tunesmith.execution.filewatch`):
+
+* the log file's wake-up descriptor: the new bytes are split into lines on ``\\n``, ``\\r`` and
+  ``\\r\\n`` and every line goes to the sink at once;
+* a descriptor that becomes readable when the process exits (a pidfd; elsewhere a pipe written
+  by a small waiter thread): the rest of the process group is killed so stray children cannot
+  outlive the job, the file is read to its end, the process is reaped, and exactly one
+  :class:`JobExited` is emitted;
 * the poll timeout enforces the maximum runtime. The stop grace period is a
   :class:`threading.Timer`, started only when a stop is sent.
 
 Events of one job are delivered one at a time from its supervisor thread: JobStarted first
-(unless the launch failed), LogLines in order per stream, JobExited last.
+(unless the launch failed), LogLines in order, JobExited last. :meth:`ProcessJob.detach` lets
+go of a running process instead: no JobExited, the process keeps running.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import select
@@ -31,98 +38,70 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import Literal
 
+from tunesmith.execution import filewatch
 from tunesmith.execution.base import EventSink, JobEvent, JobExited, JobStarted, LogLine
+from tunesmith.execution.exitwatch import ExitSignal
+from tunesmith.execution.jobstate import (
+    ENV_DEADLINE,
+    ENV_LOG_OFFSET,
+    ENV_STARTED,
+    JobState,
+    unknown_exit,
+    write_state,
+)
+from tunesmith.execution.logtail import MAX_LINE_BYTES, Line, LogTail, recent_lines
+
+__all__ = ["MAX_LINE_BYTES", "AdoptPlan", "LaunchPlan", "ProcessJob"]
 
 logger = logging.getLogger(__name__)
 
-#: A line longer than this many bytes is truncated in its LogLine (the log file keeps it all).
-MAX_LINE_BYTES = 64 * 1024
-#: How many stderr lines JobExited.stderr_tail keeps, and how long each may be.
+#: How many output lines JobExited.stderr_tail keeps, and how long each may be.
 STDERR_TAIL_LINES = 20
 STDERR_TAIL_LINE_CHARS = 1024
 #: First characters of output/failure taken as the failure reason.
 FAILURE_TEXT_CHARS = 1024
-#: After the process group is gone, how long to wait for the pipes to drain. Only a process
-#: that left the group (its own setsid) and kept the pipes can make this wait run out.
-READER_DRAIN_SECONDS = 2.0
-_READ_SIZE = 64 * 1024
 _POLL_IN = select.POLLIN | select.POLLHUP | select.POLLERR
-
-Stream = Literal["stdout", "stderr"]
 
 
 @dataclass(frozen=True)
 class LaunchPlan:
-    """What :class:`ProcessJob` runs; built lazily on the supervisor thread."""
+    """What :class:`ProcessJob` runs; built lazily on the supervisor thread.
+
+    ``env`` is extended in place with the log offset, start time and deadline (``ENV_*`` in
+    :mod:`~tunesmith.execution.jobstate`), so a later supervisor can adopt the process.
+    ``state_file``, when set, receives a :class:`JobState` when the process ends or is left.
+    """
 
     argv: list[str]
     cwd: Path
     env: dict[str, str]
-    log_file: Path  # raw stdout + stderr are appended here
+    log_file: Path  # stdout + stderr are appended here by the process itself
     failure_file: Path  # the job's output/failure
+    state_file: Path | None = None
+    attempt: int = 1
 
 
-class _Lines:
-    """Split one byte stream into lines on ``\\n``, ``\\r`` and ``\\r\\n``, memory-bounded.
+@dataclass(frozen=True)
+class AdoptPlan:
+    """A process started by a supervisor that is gone, to supervise from now on.
 
-    Also decides what to append to the log file: whole lines where possible (so the two
-    streams interleave line by line), raw pieces once a line outgrows the cap.
+    ``pid`` is None when the process has already ended; ``ended`` is then what its supervisor
+    recorded (None: nothing, the exit status is unknown). Lines are read from
+    ``resume_offset``; earlier ones were already handled.
     """
 
-    def __init__(self, stream: Stream, cap: int = MAX_LINE_BYTES):
-        self.stream: Stream = stream
-        self.cap = cap
-        self.partial = bytearray()  # start of the current line, at most ``cap`` bytes
-        self.unlogged = bytearray()  # bytes read but not yet written to the log file
-        self.after_cr = False  # the previous piece ended with \r (a \n may follow)
-
-    def feed(self, chunk: bytes) -> tuple[bytes, list[tuple[bytes, bool]]]:
-        """Return (bytes for the log file, [(line, ended_with_cr)])."""
-        lines: list[tuple[bytes, bool]] = []
-        pieces = chunk.splitlines(keepends=True)  # bytes split only on \n, \r, \r\n
-        if self.after_cr and pieces and pieces[0] == b"\n":
-            pieces = pieces[1:]  # the \n of a \r\n split across two reads
-            self.after_cr = False
-        for piece in pieces:
-            if piece.endswith((b"\n", b"\r")):
-                self._add(piece.rstrip(b"\r\n"))
-                ended_cr = piece.endswith(b"\r")
-                lines.append((bytes(self.partial), ended_cr))
-                self.partial.clear()
-                self.after_cr = ended_cr
-            else:
-                self._add(piece)
-                self.after_cr = False
-        cut = max(chunk.rfind(b"\n"), chunk.rfind(b"\r"))
-        if cut >= 0:
-            out = bytes(self.unlogged) + chunk[: cut + 1] if self.unlogged else chunk[: cut + 1]
-            self.unlogged = bytearray(chunk[cut + 1 :])
-        else:
-            self.unlogged += chunk
-            out = b""
-        if len(self.unlogged) > self.cap:
-            out += bytes(self.unlogged)
-            self.unlogged.clear()
-        return out, lines
-
-    def finish(self) -> tuple[bytes, bytes | None]:
-        """At end of stream: (remaining log bytes, the unterminated last line if any)."""
-        rest = bytes(self.unlogged)
-        self.unlogged.clear()
-        last = bytes(self.partial) if self.partial else None
-        self.partial.clear()
-        return rest, last
-
-    def _add(self, data: bytes) -> None:
-        room = self.cap - len(self.partial)
-        if room > 0:
-            self.partial += data[:room]
-
-
-def _decode(data: bytes) -> str:
-    return data.decode("utf-8", errors="replace")
+    pid: int | None
+    attempt: int
+    log_file: Path
+    failure_file: Path
+    log_start: int  # where this attempt's output starts in the log
+    resume_offset: int
+    started: float  # epoch seconds
+    deadline: float | None  # epoch seconds when MaxRuntimeInSeconds runs out
+    ended: JobState | None = None
+    state_file: Path | None = None
 
 
 def _read_failure(path: Path) -> str | None:
@@ -134,70 +113,45 @@ def _read_failure(path: Path) -> str | None:
     return text if text.strip() else None
 
 
-class _ExitSignal:
-    """A descriptor that becomes readable once the process has exited (not yet reaped)."""
-
-    def __init__(self, pid: int):
-        self.fd = -1
-        self._write_fd = -1
-        pidfd_open = getattr(os, "pidfd_open", None)
-        if pidfd_open is not None:
-            try:
-                self.fd = pidfd_open(pid)
-                return
-            except OSError:
-                pass
-        self.fd, self._write_fd = os.pipe()
-        waiter = threading.Thread(target=self._wait, args=(pid,), daemon=True)
-        waiter.start()
-
-    def _wait(self, pid: int) -> None:
-        try:
-            # WNOWAIT: leave the zombie in place so its pid (the group id) is not reused
-            # before the group is killed.
-            os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
-        except (AttributeError, ChildProcessError):
-            pass
-        finally:
-            with contextlib.suppress(OSError):
-                os.write(self._write_fd, b"x")
-            os.close(self._write_fd)
-
-    def close(self) -> None:
-        os.close(self.fd)
-
-
 class ProcessJob:
     """One supervised training process; also the executor's job handle.
 
     ``plan`` is called on the supervisor thread, so writing the job folder does not slow the
     caller; an ``OSError`` or ``ValueError`` from it, or from starting the process, becomes a
-    JobExited with ``launch_error``.
+    JobExited with ``launch_error``. With ``adopt`` (and no ``plan``) the job supervises a
+    process another supervisor started (see :class:`AdoptPlan`).
     """
 
     def __init__(
         self,
         training_job_name: str,
-        plan: Callable[[], LaunchPlan],
+        plan: Callable[[], LaunchPlan] | None,
         sink: EventSink,
         *,
         max_runtime_seconds: float | None = None,
         stop_grace_seconds: float = 120.0,
         on_exit: Callable[[ProcessJob], None] | None = None,
+        adopt: AdoptPlan | None = None,
     ):
+        if (plan is None) == (adopt is None):
+            raise ValueError("give exactly one of plan and adopt")
         self.training_job_name = training_job_name
         self._plan = plan
+        self._adopt = adopt
         self._sink = sink
         self._max_runtime = max_runtime_seconds if max_runtime_seconds else None
         self._grace = stop_grace_seconds
         self._on_exit = on_exit
         self._lock = threading.Lock()  # guards the state below and every signal we send
         self._state: Literal["new", "running", "reaped"] = "new"
-        self._proc: subprocess.Popen[bytes] | None = None
+        self._pid: int | None = None
+        self._proc: subprocess.Popen[bytes] | None = None  # our child (None when adopted)
         self._stop_requested = False
         self._timed_out = False
         self._terminating = False
+        self._detached = False
         self._grace_timer: threading.Timer | None = None
+        self._waker: filewatch.Waker | None = None
         self._tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
         self._tail_open_cr = False
         self._done = threading.Event()
@@ -207,12 +161,15 @@ class ProcessJob:
 
     @property
     def pid(self) -> int | None:
-        proc = self._proc
-        return proc.pid if proc is not None else None
+        return self._pid
 
     @property
     def done(self) -> bool:
         return self._done.is_set()
+
+    @property
+    def adopted(self) -> bool:
+        return self._adopt is not None
 
     def start(self) -> None:
         thread = threading.Thread(
@@ -227,137 +184,273 @@ class ProcessJob:
             if self._state == "running":
                 self._terminate_locked()
 
+    def detach(self) -> None:
+        """Stop supervising without stopping the process: it keeps running (its output still
+        goes to its log file) for a later supervisor to adopt. No JobExited is emitted."""
+        with self._lock:  # the waker is closed under the same lock once the job ends
+            self._detached = True
+            if self._waker is not None:
+                self._waker.wake()
+
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until JobExited was delivered; True if it was."""
+        """Block until JobExited was delivered (or the job was detached); True if so."""
         return self._done.wait(timeout)
 
     # ------------------------------------------------------------------ supervisor
 
     def _supervise(self) -> None:
         try:
-            self._run()
+            if self._adopt is not None:
+                self._run_adopted(self._adopt)
+            else:
+                self._run()
         except Exception as exc:  # a bug of ours: report it, never leave the job hanging
             logger.exception("supervising %s failed", self.training_job_name)
             with self._lock:
-                self._kill_group_locked(signal.SIGKILL)
+                if not self._detached:
+                    self._kill_group_locked(signal.SIGKILL)
                 self._state = "reaped"
             if self._proc is not None:
                 with contextlib.suppress(Exception):
                     self._proc.wait(timeout=5)  # do not leave a zombie behind
-            if self.exit_event is None:
+            if self.exit_event is None and not self._detached:
                 self._finish(exit_code=None, internal_error=f"executor error: {exc!r}")
         finally:
-            self._done.set()
+            self._ended()
 
     def _run(self) -> None:
+        assert self._plan is not None  # __init__ guarantees it
         with self._lock:
-            cancelled = self._stop_requested
+            cancelled = self._stop_requested or self._detached
             if cancelled:
                 self._state = "reaped"
         if cancelled:
-            self._finish(exit_code=None)
+            if not self._detached:
+                self._finish(exit_code=None)
             return
         try:
             plan = self._plan()
-            log = open(plan.log_file, "ab", buffering=0)  # noqa: SIM115 - closed below
+            log_fd = os.open(
+                plan.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644
+            )
         except (OSError, ValueError) as exc:
             self._launch_failed(exc)
             return
-        with log:
+        try:
+            log_start = os.fstat(log_fd).st_size
+            tail = LogTail(plan.log_file, log_start)
+            started = time.time()
+            deadline = started + self._max_runtime if self._max_runtime else None
+            plan.env[ENV_LOG_OFFSET] = str(log_start)
+            plan.env[ENV_STARTED] = f"{started:.3f}"
+            if deadline is not None:
+                plan.env[ENV_DEADLINE] = f"{deadline:.3f}"
             try:
                 proc = subprocess.Popen(
                     plan.argv,
                     cwd=plan.cwd,
                     env=plan.env,
                     stdin=subprocess.DEVNULL,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
+                    stdout=log_fd,
+                    stderr=subprocess.STDOUT,
                     # Its own process group (pgid == pid), so a stop reaches its children
                     # too. A group, not a new session: start_new_session makes Popen fork
                     # instead of vfork, which costs milliseconds per job.
                     process_group=0,
-                    bufsize=0,
                 )
             except (OSError, ValueError) as exc:
+                tail.close()
                 self._launch_failed(exc)
                 return
-            with self._lock:
-                self._proc = proc
-                self._state = "running"
-                if self._stop_requested:
-                    self._terminate_locked()
-            self._emit(JobStarted(self.training_job_name, time.time(), proc.pid))
-            self._pump(proc, log)
-        rc = proc.returncode
-        self._finish(
-            exit_code=rc if rc >= 0 else None,
-            signal_number=-rc if rc < 0 else None,
-            failure_text=_read_failure(plan.failure_file),
+        finally:
+            os.close(log_fd)
+        state = JobState(plan.attempt, proc.pid, log_start, started, deadline)
+        self._supervise_process(
+            proc.pid, tail, plan.log_file, plan.failure_file, plan.state_file, state, proc
         )
+
+    def _run_adopted(self, adopt: AdoptPlan) -> None:
+        for line in recent_lines(
+            adopt.log_file, adopt.log_start, adopt.resume_offset, STDERR_TAIL_LINES
+        ):
+            self._add_tail(line)
+        tail = LogTail(adopt.log_file, adopt.resume_offset)
+        if adopt.pid is None:
+            self._replay(adopt, tail)
+            return
+        state = JobState(adopt.attempt, adopt.pid, adopt.log_start, adopt.started, adopt.deadline)
+        self._supervise_process(
+            adopt.pid, tail, adopt.log_file, adopt.failure_file, adopt.state_file, state, None
+        )
+
+    def _supervise_process(
+        self,
+        pid: int,
+        tail: LogTail,
+        log_file: Path,
+        failure_file: Path,
+        state_file: Path | None,
+        state: JobState,
+        proc: subprocess.Popen[bytes] | None,
+    ) -> None:
+        """Follow a running process (``proc`` is None when it is not our child)."""
+        waker = filewatch.Waker()
+        with self._lock:
+            self._pid = pid
+            self._proc = proc
+            self._waker = waker
+            self._state = "running"
+            if self._stop_requested:
+                self._terminate_locked()
+        inotify = filewatch.watcher()
+        wd = None
+        if inotify is not None:
+            try:
+                wd = inotify.watch(log_file, waker)
+            except OSError as exc:  # e.g. the inotify watch limit: read on an interval
+                logger.warning("cannot watch %s (%s): reading it on an interval", log_file, exc)
+        exit_signal: ExitSignal | None = None
+        try:
+            exit_signal = ExitSignal(pid, child=proc is not None)
+            self._emit(JobStarted(self.training_job_name, state.started, pid))
+            self._deliver_all(tail.read())
+            left = self._follow(tail, waker, exit_signal, state.deadline, wd is not None)
+        finally:
+            if inotify is not None and wd is not None:
+                inotify.unwatch(wd, waker)
+            if exit_signal is not None:
+                exit_signal.close()
+        if left:
+            tail.close()
+            with self._lock:
+                self._state = "reaped"
+                stopping = self._stop_requested
+            if state_file is not None:
+                left_state = dataclasses.replace(state, left=True, stop_requested=stopping)
+                write_state(state_file, left_state)
+            return
+        self._kill_rest_of_group()
+        self._deliver_all(tail.read())
+        last = tail.finish()
+        tail.close()
+        if last is not None:
+            self._deliver(last, time.time())
+        failure_text = _read_failure(failure_file)
+        with self._lock:
+            stopping = self._stop_requested or self._timed_out
+            stop_requested, timed_out = self._stop_requested, self._timed_out
+        if proc is not None:
+            rc = proc.wait()
+            exit_code, signal_number = (rc, None) if rc >= 0 else (None, -rc)
+            known = True
+        else:
+            exit_code, failure_text = unknown_exit(
+                stopping=stopping, failure_text=failure_text, tail=list(self._tail)
+            )
+            signal_number, known = None, False
+        ended = time.time()
+        if state_file is not None:
+            write_state(
+                state_file,
+                dataclasses.replace(
+                    state,
+                    ended=ended,
+                    exit_code=exit_code,
+                    signal=signal_number,
+                    stop_requested=stop_requested,
+                    timed_out=timed_out,
+                    status_known=known,
+                ),
+            )
+        self._finish(
+            exit_code=exit_code,
+            signal_number=signal_number,
+            failure_text=failure_text,
+            status_known=known,
+            at=ended,
+        )
+
+    def _follow(
+        self,
+        tail: LogTail,
+        waker: filewatch.Waker,
+        exit_signal: ExitSignal,
+        deadline: float | None,
+        watched: bool,
+    ) -> bool:
+        """Deliver lines until the process exits (False) or the job is detached (True)."""
+        poller = select.poll()
+        poller.register(waker.fd, _POLL_IN)
+        poller.register(exit_signal.fd, _POLL_IN)
+        runtime_deadline = None
+        if deadline is not None:
+            runtime_deadline = time.monotonic() + (deadline - time.time())
+        while True:
+            with self._lock:
+                if self._detached:
+                    return True
+            timeout: float | None = None if watched else filewatch.FALLBACK_POLL_SECONDS
+            if runtime_deadline is not None:
+                left = max(0.0, runtime_deadline - time.monotonic())
+                timeout = left if timeout is None else min(timeout, left)
+            ready = poller.poll(None if timeout is None else int(timeout * 1000) + 1)
+            if runtime_deadline is not None and time.monotonic() >= runtime_deadline:
+                runtime_deadline = None
+                self._on_timeout()
+            exited = False
+            for fd, _ in ready:
+                if fd == waker.fd:
+                    waker.clear()
+                elif fd == exit_signal.fd:
+                    exited = True
+            self._deliver_all(tail.read())
+            if exited:
+                return False
+
+    def _replay(self, adopt: AdoptPlan, tail: LogTail) -> None:
+        """The process already ended: deliver the lines not yet handled and how it ended."""
+        ended = adopt.ended
+        pid = ended.pid if ended is not None else None
+        with self._lock:
+            self._state = "reaped"
+        self._emit(JobStarted(self.training_job_name, adopt.started, pid))
+        self._deliver_all(tail.read())
+        last = tail.finish()
+        tail.close()
+        if last is not None:
+            self._deliver(last, time.time())
+        failure_text = _read_failure(adopt.failure_file)
+        if ended is not None and ended.ended is not None and ended.status_known:
+            with self._lock:
+                self._stop_requested |= ended.stop_requested
+                self._timed_out = ended.timed_out
+            self._finish(
+                exit_code=ended.exit_code,
+                signal_number=ended.signal,
+                failure_text=failure_text,
+                at=ended.ended,
+            )
+            return
+        with self._lock:
+            if ended is not None:
+                self._stop_requested |= ended.stop_requested
+                self._timed_out = ended.timed_out
+            stopping = self._stop_requested or self._timed_out
+        exit_code, failure_text = unknown_exit(
+            stopping=stopping, failure_text=failure_text, tail=list(self._tail)
+        )
+        at = ended.ended if ended is not None and ended.ended is not None else None
+        if at is None:  # it ended while nobody watched: its last write is the best estimate
+            try:
+                at = max(adopt.started, os.stat(adopt.log_file).st_mtime)
+            except OSError:
+                at = time.time()
+        self._finish(exit_code=exit_code, failure_text=failure_text, status_known=False, at=at)
 
     def _launch_failed(self, exc: BaseException) -> None:
         with self._lock:
             self._state = "reaped"
         self._finish(exit_code=None, launch_error=_launch_message(exc))
-
-    def _pump(self, proc: subprocess.Popen[bytes], log: BinaryIO) -> None:
-        """Stream both pipes until the process has exited and the pipes are drained."""
-        if proc.stdout is None or proc.stderr is None:  # pragma: no cover - PIPE sets both
-            raise RuntimeError("process started without pipes")
-        streams = {proc.stdout.fileno(): _Lines("stdout"), proc.stderr.fileno(): _Lines("stderr")}
-        exit_signal = _ExitSignal(proc.pid)
-        poller = select.poll()
-        for fd in (*streams, exit_signal.fd):
-            poller.register(fd, _POLL_IN)
-        start = time.monotonic()
-        runtime_deadline = start + self._max_runtime if self._max_runtime else None
-        drain_deadline: float | None = None
-        try:
-            while streams or drain_deadline is None:
-                deadline = drain_deadline if drain_deadline is not None else runtime_deadline
-                timeout_ms = None
-                if deadline is not None:
-                    timeout_ms = max(0, int((deadline - time.monotonic()) * 1000) + 1)
-                ready = poller.poll(timeout_ms)
-                if not ready and deadline is not None and time.monotonic() >= deadline:
-                    if drain_deadline is not None:
-                        break  # someone outside the group still holds a pipe
-                    runtime_deadline = None
-                    self._on_timeout()
-                for fd, _ in ready:
-                    if fd == exit_signal.fd:
-                        poller.unregister(fd)
-                        self._kill_rest_of_group()
-                        drain_deadline = time.monotonic() + READER_DRAIN_SECONDS
-                    elif not self._read(fd, streams[fd], log):
-                        poller.unregister(fd)
-                        del streams[fd]
-        finally:
-            exit_signal.close()
-            proc.stdout.close()
-            proc.stderr.close()
-        proc.wait()
-
-    def _read(self, fd: int, lines: _Lines, log: BinaryIO) -> bool:
-        """Read once from ``fd``; False at end of stream."""
-        try:
-            chunk = os.read(fd, _READ_SIZE)
-        except OSError:
-            chunk = b""
-        now = time.time()
-        if chunk:
-            out, complete = lines.feed(chunk)
-            if out:
-                log.write(out)
-            for raw, ended_cr in complete:
-                self._deliver(lines.stream, _decode(raw), ended_cr, now)
-            return True
-        rest, last = lines.finish()
-        if rest:
-            log.write(rest)
-        if last is not None:
-            self._deliver(lines.stream, _decode(last), False, now)
-        return False
 
     def _kill_rest_of_group(self) -> None:
         with self._lock:
@@ -374,12 +467,14 @@ class ProcessJob:
         failure_text: str | None = None,
         launch_error: str | None = None,
         internal_error: str | None = None,
+        status_known: bool = True,
+        at: float | None = None,
     ) -> None:
         with self._lock:
             stop_requested, timed_out = self._stop_requested, self._timed_out
         event = JobExited(
             training_job_name=self.training_job_name,
-            time=time.time(),
+            time=at if at is not None else time.time(),
             exit_code=exit_code,
             signal=signal_number,
             stop_requested=stop_requested,
@@ -388,9 +483,17 @@ class ProcessJob:
             launch_error=launch_error,
             internal_error=internal_error,
             stderr_tail="\n".join(self._tail),
+            exit_status_known=status_known,
         )
         self.exit_event = event
         self._emit(event)
+
+    def _ended(self) -> None:
+        """The supervisor is done (exit reported or job detached): tell the executor."""
+        with self._lock:
+            if self._waker is not None:
+                self._waker.close()
+                self._waker = None
         if self._on_exit is not None:
             try:
                 self._on_exit(self)
@@ -422,27 +525,36 @@ class ProcessJob:
             self._kill_group_locked(signal.SIGKILL)
 
     def _kill_group_locked(self, sig: signal.Signals) -> None:
-        proc = self._proc
-        if proc is None or self._state != "running":
+        pid = self._pid
+        if pid is None or self._state != "running":
             return
         try:
-            os.killpg(proc.pid, sig)  # process_group=0: the group id is the pid
+            os.killpg(pid, sig)  # process_group=0: the group id is the pid
         except ProcessLookupError:
             pass
         except PermissionError:
-            logger.warning("cannot signal process group %s of %s", proc.pid, self.training_job_name)
+            logger.warning("cannot signal process group %s of %s", pid, self.training_job_name)
 
     # ------------------------------------------------------------------ events
 
-    def _deliver(self, stream: Stream, text: str, ended_cr: bool, now: float) -> None:
-        if stream == "stderr":
-            shown = text[:STDERR_TAIL_LINE_CHARS]
-            if self._tail_open_cr and self._tail:
-                self._tail[-1] = shown  # a progress bar redraws its line: keep the latest
-            else:
-                self._tail.append(shown)
-            self._tail_open_cr = ended_cr
-        self._emit(LogLine(self.training_job_name, stream, text, now))
+    def _deliver_all(self, lines: list[Line]) -> None:
+        if lines:
+            now = time.time()
+            for line in lines:
+                self._deliver(line, now)
+
+    def _deliver(self, line: Line, now: float) -> None:
+        text = line.text
+        self._add_tail(line, text)
+        self._emit(LogLine(self.training_job_name, "output", text, now))
+
+    def _add_tail(self, line: Line, text: str | None = None) -> None:
+        shown = (text if text is not None else line.text)[:STDERR_TAIL_LINE_CHARS]
+        if self._tail_open_cr and self._tail:
+            self._tail[-1] = shown  # a progress bar redraws its line: keep the latest
+        else:
+            self._tail.append(shown)
+        self._tail_open_cr = line.ended_cr
 
     def _emit(self, event: JobEvent) -> None:
         try:

@@ -8,10 +8,7 @@ strategy's history is rebuilt from it and a later controller can pick the job up
 
 from __future__ import annotations
 
-import contextlib
-import os
 import queue
-import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +27,7 @@ from tunesmith.domain.spec import TuningJobSpec
 from tunesmith.errors import ResourceInUseError, TunesmithError
 from tunesmith.execution.base import Executor, JobEvent, JobExited, JobHandle, JobStarted, LogLine
 from tunesmith.metrics import MetricParser
+from tunesmith.orchestrator import recovery
 from tunesmith.orchestrator.artifacts import publish_artifacts
 from tunesmith.orchestrator.completion import check_completion, not_improving_count
 from tunesmith.orchestrator.leases import owner_is_dead, owner_name
@@ -144,11 +142,14 @@ class TuningJobController:
                 f"({holder.lease_owner}); if that controller is gone, its lease expires at "
                 f"{holder.lease_expires_at}"
             )
+        self.left_running: list[str] = []
         try:
             self._records = {r.name: r for r in self.store.list_training_jobs(self.name)}
             self._load_curves()
             self._recover_orphans()
             self._loop()
+        except recovery.LeaveJobsRunning:
+            self._leave_running()
         except BaseException:
             self._abort_running()
             raise
@@ -435,7 +436,7 @@ class TuningJobController:
                 objective_note=note,
                 end_time=_utc(event.time),
                 billable_seconds=billable,
-                exit_code=event.exit_code,
+                exit_code=event.exit_code if event.exit_status_known else None,
                 **({"model_artifact_path": str(artifact)} if artifact else {}),
             )
         )
@@ -538,31 +539,10 @@ class TuningJobController:
         self._emit_progress()
 
     def _recover_orphans(self) -> None:
-        """Jobs left InProgress by a controller that died (kill -9, a lost machine): their
-        processes are ended, then each is retried per RetryStrategy or marked failed for an
-        internal (retryable) reason. Finished jobs are never run again."""
-        reason = "InternalServerError: the controller running this job ended before the job did"
-        for record in list(self._records.values()):
-            if record.status.is_terminal:
-                continue
-            end_orphan_process(record)
-            if record.status == TrainingJobStatus.IN_PROGRESS and self._may_retry(record.attempts):
-                used = 0.0
-                if record.start_time is not None:
-                    used = max(0.0, self._clock() - record.start_time.timestamp())
-                self._relaunch(record.name, record.attempts + 1, used, reason)
-                continue
-            stopping = record.status == TrainingJobStatus.STOPPING
-            self._keep(
-                self.store.finish_training_job(
-                    record.name,
-                    status=TrainingJobStatus.STOPPED if stopping else TrainingJobStatus.FAILED,
-                    failure_reason=None if stopping else reason,
-                    failure_kind=None if stopping else FailureKind.RETRYABLE,
-                    stop_reason="Stopped while its controller was down" if stopping else None,
-                    end_time=_utc(self._clock()),
-                )
-            )
+        """Jobs left InProgress by a controller that is gone (kill -9, Ctrl-C "leave", a lost
+        machine): still-running processes are adopted, the others retried per RetryStrategy or
+        marked failed (see :mod:`tunesmith.orchestrator.recovery`). Finished jobs never rerun."""
+        recovery.recover(self)
 
     def _abort_running(self) -> None:
         """The controller itself is failing: stop what it started so nothing runs unowned."""
@@ -581,22 +561,21 @@ class TuningJobController:
             )
         )
 
+    # ------------------------------------------------------------------ leaving jobs running
+    def _leave_running(self) -> None:
+        """End now without stopping the training jobs (Ctrl-C, "leave"): the executor lets go
+        of them, they stay InProgress in the store, and a later resume adopts them. Metric
+        events not yet written are not lost: the resume parses the log on from what the store
+        holds. An executor that cannot leave jobs behind (their processes would die with it)
+        stops them instead."""
+        detach_all = getattr(self.executor, "detach_all", None)
+        if detach_all is None:
+            self._abort_running()
+            return
+        self.left_running = list(detach_all())
 
-def end_orphan_process(record: TrainingJobRecord) -> None:
-    """Kill the process group of a job whose controller died, if it still runs that job.
 
-    The pid is only trusted when the process's environment names this training job, so a
-    recycled pid is never killed."""
-    if not record.pid:
-        return
-    try:
-        environ = Path(f"/proc/{record.pid}/environ").read_bytes()
-    except OSError:
-        return
-    if f"TRAINING_JOB_NAME={record.name}".encode() not in environ.split(b"\0"):
-        return
-    with contextlib.suppress(OSError):
-        os.killpg(record.pid, signal.SIGKILL)
+end_orphan_process = recovery.end_orphan_process  # moved; kept importable from here
 
 
 def _objective_of(record: TrainingJobRecord) -> float | None:

@@ -30,11 +30,16 @@ from tunesmith.orchestrator.costs import consumed, job_cost, pricing
 from tunesmith.orchestrator.describe import describe_tuning_job, rank, training_job_summary
 from tunesmith.orchestrator.leases import controller_running
 from tunesmith.orchestrator.progress import Progress
+from tunesmith.orchestrator.recovery import stop_left_processes
 from tunesmith.orchestrator.strategy_factory import available_strategies
 from tunesmith.orchestrator.warm_start import check_warm_start, fingerprints, overall_best
 from tunesmith.settings import Settings
 from tunesmith.space import SearchSpace
 from tunesmith.store import Store, TrainingJobRecord, TuningJobRecord
+
+#: ``stop`` with no controller: how long its SIGTERM may take before SIGKILL (at most the grace
+#: period; the command should not hang for SageMaker's 120 s).
+STOP_WAIT_SECONDS = 10.0
 
 
 def make_executor(settings: Settings) -> Executor:
@@ -127,14 +132,17 @@ class TuningService:
         return self.store.get_tuning_job(name)
 
     def stop(self, name: str) -> TuningJobRecord:
-        """Ask the controller to stop; with no live controller, stop the records directly."""
+        """Ask the controller to stop; with no live controller, stop the records directly (and
+        any training process still running, left by a controller that is gone)."""
         record = self.store.get_tuning_job(name)
         if record.status.is_terminal:
             return record
         self.store.request_stop(name)
         now = datetime.now(UTC)
         if not controller_running(record):
-            for job in self.store.list_training_jobs(name):
+            jobs = self.store.list_training_jobs(name)
+            stop_left_processes(jobs, min(self.settings.stop_grace_seconds, STOP_WAIT_SECONDS))
+            for job in jobs:
                 if not job.status.is_terminal:
                     self.store.finish_training_job(
                         job.name,
@@ -156,6 +164,8 @@ class TuningService:
             raise ResourceInUseError(
                 f"Tuning job '{record.name}' is running; stop it first (tunesmith stop {name})"
             )
+        if not record.status.is_terminal:  # jobs left running by a controller that is gone
+            stop_left_processes(self.store.list_training_jobs(record.name), 0.0)
         self.store.delete_tuning_job(record.name)
         shutil.rmtree(self.settings.jobs_dir / record.name, ignore_errors=True)
 

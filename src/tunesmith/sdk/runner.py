@@ -23,6 +23,7 @@ from typing import Any
 
 from tunesmith.errors import TunesmithError
 from tunesmith.orchestrator.leases import controller_running
+from tunesmith.orchestrator.recovery import LeaveJobsRunning
 from tunesmith.orchestrator.service import TuningService
 
 STARTUP_TIMEOUT_SECONDS = 60.0  # for the background controller to take the tuning job's lease
@@ -84,21 +85,34 @@ def raise_if_not_running(service: TuningService, name: str) -> None:
     )
 
 
-@contextmanager
-def stop_on_interrupt(controllers: list[Any]) -> Iterator[list[bool]]:
-    """First Ctrl-C: stop the running training jobs cleanly. Second: interrupt at once.
+ON_INTERRUPT_CHOICES = ("stop", "leave", "ask")
 
-    Yields a list that is truthy once Ctrl-C was pressed. Only in the main thread (signal
-    handlers cannot be set elsewhere); notebook kernels deliver "interrupt" as SIGINT too.
+
+@contextmanager
+def stop_on_interrupt(controllers: list[Any], on_interrupt: str = "stop") -> Iterator[list[str]]:
+    """First Ctrl-C: stop the running training jobs cleanly ("stop"), or leave them running for
+    a later resume ("leave"), or ask which ("ask", reading the answer from stdin). Second: interrupt
+    at once.
+
+    Yields a list that holds "stop" or "leave" once Ctrl-C was pressed. Only in the main thread
+    (signal handlers cannot be set elsewhere); notebook kernels deliver "interrupt" as SIGINT too.
     """
-    pressed: list[bool] = []
+    if on_interrupt not in ON_INTERRUPT_CHOICES:
+        raise ValueError(
+            f"on_interrupt must be one of {ON_INTERRUPT_CHOICES}, not {on_interrupt!r}"
+        )
+    pressed: list[str] = []
     if threading.current_thread() is not threading.main_thread():
         yield pressed
         return
 
     def handler(signum: int, frame: FrameType | None) -> None:
         if not pressed and controllers:
-            pressed.append(True)
+            choice = _choose(on_interrupt, controllers[0])
+            pressed.append(choice)
+            if choice == "leave":
+                print("\nLeaving the training jobs running...", file=sys.stderr, flush=True)
+                raise LeaveJobsRunning
             print(
                 "\nStopping the running training jobs (interrupt again to abort)...",
                 file=sys.stderr,
@@ -113,6 +127,22 @@ def stop_on_interrupt(controllers: list[Any]) -> Iterator[list[bool]]:
         yield pressed
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _choose(on_interrupt: str, controller: Any) -> str:
+    """stop or leave; leaving needs an executor whose jobs outlive the controller (local)."""
+    if not hasattr(controller.executor, "detach_all"):
+        return "stop"
+    if on_interrupt != "ask":
+        return on_interrupt
+    try:
+        answer = input(
+            "\nStop the running training jobs, or leave them running for a later resume? "
+            "[s]top / [l]eave (default stop): "
+        )
+    except (EOFError, OSError, RuntimeError):
+        answer = ""
+    return "leave" if answer.strip().lower() in ("l", "leave") else "stop"
 
 
 def run_controller(name: str) -> int:

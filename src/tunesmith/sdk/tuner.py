@@ -6,14 +6,17 @@ same canonical ``CreateHyperParameterTuningJob`` request. Relative paths (``sour
 channels, ``output_path``, ``checkpoint_local_path``) resolve against the current directory.
 
 ``fit(wait=True)`` runs the controller in this process with live progress; Ctrl-C stops the
-running training jobs cleanly, then raises KeyboardInterrupt. ``fit(wait=False)`` starts the
-controller in a detached background process (see :mod:`tunesmith.sdk.runner`), so the tuning
-job keeps running when the notebook kernel restarts or the script ends; ``wait()`` (or
-``attach(name).wait()`` from anywhere) follows it through the store.
+running training jobs cleanly, then raises KeyboardInterrupt (``on_interrupt="leave"`` leaves
+them running for a later ``attach(name).wait()`` or ``tunesmith resume``; ``"ask"`` asks).
+``fit(wait=False)`` starts the controller in a detached background process (see
+:mod:`tunesmith.sdk.runner`), so the tuning job keeps running when the notebook kernel
+restarts or the script ends; ``wait()`` (or ``attach(name).wait()`` from anywhere) follows it
+through the store.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
@@ -29,6 +32,7 @@ from tunesmith.domain.spec import TuningJobSpec
 from tunesmith.errors import NotYetSupportedError, TunesmithError
 from tunesmith.orchestrator.leases import controller_running
 from tunesmith.orchestrator.progress import Progress
+from tunesmith.orchestrator.recovery import LeaveJobsRunning
 from tunesmith.orchestrator.service import TuningService
 from tunesmith.sdk.analytics import HyperparameterTuningJobAnalytics
 from tunesmith.sdk.configs import (
@@ -265,12 +269,16 @@ class HyperparameterTuner:
         estimator_kwargs: dict[str, Any] | None = None,
         wait: bool = True,
         progress: str = "auto",
+        on_interrupt: str = "stop",
         **kwargs: Any,
     ) -> None:
         """Create the tuning job and run it.
 
         ``inputs``: a dict of channel name -> local folder or file (``file://`` URIs too), or
         one path for the "training" channel. ``progress``: "auto", "text" or "off".
+        ``on_interrupt`` (with ``wait=True``): what Ctrl-C (a notebook's interrupt) does:
+        "stop" the running training jobs (the default), "leave" them running for a later
+        ``attach(name).wait()`` or ``tunesmith resume``, or "ask" on stdin.
         """
         spec = self.validate(inputs, job_name)
         record = self.service.create(spec)
@@ -278,24 +286,38 @@ class HyperparameterTuner:
         self.latest_tuning_job = _TuningJob(self, record.name)
         self._process = None
         if wait:
-            self._run_here(record.name, progress)
+            self._run_here(record.name, progress, on_interrupt)
             self._check_final(self.service.get(record.name))
         else:
             self._process = start_background(self.service, record.name)
 
-    def _run_here(self, name: str, progress: str) -> None:
+    def _run_here(self, name: str, progress: str, on_interrupt: str = "stop") -> None:
         display = ProgressDisplay(progress)
         controllers: list[Any] = []
         try:
-            with stop_on_interrupt(controllers) as interrupted:
+            # LeaveJobsRunning escapes the controller only just before or after it ran.
+            with (
+                stop_on_interrupt(controllers, on_interrupt) as interrupted,
+                contextlib.suppress(LeaveJobsRunning),
+            ):
                 self.service.run(name, on_progress=display.update, on_controller=controllers.append)
         finally:
             display.close()
+        if "leave" in interrupted:
+            raise KeyboardInterrupt(
+                f"Tuning job {name}: training jobs left running; continue with "
+                f"HyperparameterTuner.attach({name!r}).wait() or `tunesmith resume {name}`"
+            )
         if interrupted:
             raise KeyboardInterrupt(f"Tuning job {name} stopped by Ctrl-C")
 
-    def wait(self, progress: str = "auto") -> None:
-        """Block until the tuning job ends; raise UnexpectedStatusException if it Failed."""
+    def wait(self, progress: str = "auto", on_interrupt: str = "stop") -> None:
+        """Block until the tuning job ends; raise UnexpectedStatusException if it Failed.
+
+        When no controller runs the tuning job (it was killed, or its jobs were left running),
+        this one takes it over: still-running training jobs are adopted. ``on_interrupt`` is
+        then as for :meth:`fit`.
+        """
         name = self._ensure_last_tuning_job()
         display = ProgressDisplay(progress)
         try:
@@ -310,7 +332,7 @@ class HyperparameterTuner:
                 if self._process is None and not controller_running(record):
                     # Its controller is gone (killed, machine restarted): resume it here.
                     display.close()
-                    self._run_here(name, progress)
+                    self._run_here(name, progress, on_interrupt)
                     record = self.service.get(name)
                     break
                 time.sleep(POLL_SECONDS)

@@ -1,0 +1,90 @@
+"""What a job's supervisor leaves behind in the job folder for a supervisor that comes later.
+
+Only a process's parent can read its exit status. When the controller dies (or leaves its jobs
+running on purpose), a later controller can still learn how an attempt went from this small
+file, written by the supervisor when the process exits or when the supervisor lets go of it,
+and from the process's own environment while it runs (the ``ENV_*`` names below).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+#: Set in every training process's environment: which attempt of the job it is, where this
+#: attempt's output starts in the log file, when it started and when MaxRuntimeInSeconds runs
+#: out (epoch seconds).
+ENV_ATTEMPT = "TUNESMITH_TRAINING_JOB_ATTEMPT"
+ENV_LOG_OFFSET = "TUNESMITH_LOG_OFFSET"
+ENV_STARTED = "TUNESMITH_STARTED"
+ENV_DEADLINE = "TUNESMITH_DEADLINE"
+
+#: In an adopted job whose exit status is unknown, output with this is judged a crash.
+TRACEBACK_MARK = "Traceback (most recent call last)"
+
+
+@dataclass(frozen=True)
+class JobState:
+    """One attempt as its supervisor last saw it.
+
+    ``ended`` is None when the supervisor let go of a running process (``left``); otherwise
+    the exit is described, with ``status_known`` False when the supervisor had adopted the
+    process and so could not read its exit status.
+    """
+
+    attempt: int
+    pid: int
+    log_offset: int
+    started: float
+    deadline: float | None = None
+    left: bool = False
+    ended: float | None = None
+    exit_code: int | None = None
+    signal: int | None = None
+    stop_requested: bool = False
+    timed_out: bool = False
+    status_known: bool = True
+
+
+def write_state(path: Path, state: JobState) -> None:
+    """Write ``state``; errors are ignored. A file cut short (the writer was killed) does not
+    parse, which reads as "nothing known": the safe answer."""
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+        try:
+            os.write(fd, json.dumps(asdict(state)).encode())
+        finally:
+            os.close(fd)
+
+
+def read_state(path: Path) -> JobState | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return JobState(**data)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def unknown_exit(
+    *, stopping: bool, failure_text: str | None, tail: list[str]
+) -> tuple[int | None, str | None]:
+    """``(exit_code, failure_text)`` for a process whose exit status cannot be read.
+
+    The outcome rule (docs/resume.md): a job being stopped is Stopped whatever its status; a
+    ``failure`` file or a Python traceback at the end of its output means it failed (an
+    AlgorithmError, as a non-zero exit would); otherwise it is taken as a clean exit, and its
+    objective decides the rest, as for any job.
+    """
+    if stopping or failure_text:
+        return None, failure_text
+    if any(TRACEBACK_MARK in line for line in tail):
+        reason = (
+            "AlgorithmError: the training process ended with a Python traceback while its exit "
+            "status could not be read (it was adopted by a resumed controller). Last lines of "
+            "its output:\n" + "\n".join(tail)
+        )
+        return None, reason
+    return 0, None
