@@ -16,6 +16,7 @@ import shutil
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -90,11 +91,23 @@ class LaunchSpec:
     layout: JobLayout
 
 
+_CPU_COUNT = os.cpu_count() or 1
+
+
 def job_layout(request: TrainingJobRequest) -> JobLayout:
-    root = Path(request.job_dir).absolute()
+    checkpoints = request.checkpoint_local_path
+    return _layout(
+        str(Path(request.job_dir).absolute()),
+        str(Path(checkpoints).absolute()) if checkpoints else None,
+    )
+
+
+@lru_cache(maxsize=256)
+def _layout(root_dir: str, checkpoints: str | None) -> JobLayout:
+    """Built once per job folder: a launch asks for it several times (the layout is frozen)."""
+    root = Path(root_dir)
     input_dir = root / "input"
     output_dir = root / "output"
-    checkpoints = request.checkpoint_local_path
     return JobLayout(
         root=root,
         input_dir=input_dir,
@@ -104,13 +117,10 @@ def job_layout(request: TrainingJobRequest) -> JobLayout:
         output_dir=output_dir,
         output_data_dir=output_dir / "data",
         intermediate_dir=output_dir / "intermediate",
-        checkpoint_dir=Path(checkpoints).absolute() if checkpoints else root / "checkpoints",
+        checkpoint_dir=Path(checkpoints) if checkpoints else root / "checkpoints",
         code_dir=root / "code",
         logs_dir=root / "logs",
     )
-
-
-# ----------------------------------------------------------------------------- hyperparameters
 
 
 def decode_value(raw: str) -> Any:
@@ -297,7 +307,7 @@ def training_environment(request: TrainingJobRequest) -> dict[str, Any]:
         "input_dir": str(layout.input_dir),
         "input_config_dir": str(layout.config_dir),
         "output_dir": str(layout.output_dir),
-        "num_cpus": os.cpu_count() or 1,
+        "num_cpus": _CPU_COUNT,
         "num_gpus": _num_gpus(request.environment),
         "num_neurons": 0,
         "model_dir": str(layout.model_dir),
@@ -334,6 +344,23 @@ def _valid_env_name(name: str) -> bool:
     return bool(name) and "=" not in name and "\0" not in name
 
 
+_environ_snapshot: tuple[dict[bytes, bytes], dict[str, str]] | None = None
+
+
+def _current_environ() -> dict[str, str]:
+    """``dict(os.environ)``, decoded again only when the environment changed: decoding every
+    variable on every launch cost more than the rest of building the job's environment."""
+    global _environ_snapshot
+    raw = getattr(os.environ, "_data", None)
+    if not isinstance(raw, dict):  # pragma: no cover - not CPython's os.environ
+        return dict(os.environ)
+    snapshot = _environ_snapshot
+    if snapshot is None or snapshot[0] != raw:
+        snapshot = (dict(raw), dict(os.environ))
+        _environ_snapshot = snapshot
+    return snapshot[1]
+
+
 def build_environment(
     request: TrainingJobRequest, parent: Mapping[str, str] | None = None
 ) -> dict[str, str]:
@@ -342,7 +369,7 @@ def build_environment(
     The contract variables win over ``request.environment``, as the toolkit's do in a
     container. ``SAGEMAKER_BASE_DIR`` is deliberately not set.
     """
-    base = dict(os.environ if parent is None else parent)
+    base = _current_environ() if parent is None else parent
     env = {k: v for k, v in base.items() if not k.startswith("SM_")}
     env.update(request.environment)
     layout = job_layout(request)
@@ -398,16 +425,27 @@ def write_job_dir(request: TrainingJobRequest) -> JobLayout:
     (e.g. ``FileNotFoundError`` for a missing channel source) when the folder cannot be made.
     """
     layout = job_layout(request)
+    # Parents before children: one mkdir call each (Path.mkdir(parents=True) on a new folder
+    # first fails, then climbs), which is most of the cost of preparing a job.
     for folder in (
+        layout.root,
+        layout.input_dir,
         layout.config_dir,
         layout.data_dir,
         layout.model_dir,
+        layout.output_dir,
         layout.output_data_dir,
         layout.intermediate_dir,
-        layout.checkpoint_dir,
         layout.logs_dir,
+        layout.checkpoint_dir,
     ):
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            os.mkdir(folder)
+        except FileExistsError:
+            if not folder.is_dir():
+                raise
+        except FileNotFoundError:
+            folder.mkdir(parents=True, exist_ok=True)
     layout.failure_file.unlink(missing_ok=True)
     hyperparameters = {k: str(v) for k, v in request.hyperparameters.items()}
     _write_json(layout.config_dir / "hyperparameters.json", hyperparameters)

@@ -52,6 +52,7 @@ from tunesmith.execution.jobstate import (
     write_state,
 )
 from tunesmith.execution.logtail import MAX_LINE_BYTES, Line, LogTail, recent_lines
+from tunesmith.execution.threads import supervisors
 
 __all__ = ["MAX_LINE_BYTES", "AdoptPlan", "LaunchPlan", "ProcessJob"]
 
@@ -172,10 +173,8 @@ class ProcessJob:
         return self._adopt is not None
 
     def start(self) -> None:
-        thread = threading.Thread(
-            target=self._supervise, name=f"job-{self.training_job_name}", daemon=True
-        )
-        thread.start()
+        """Supervise the job on a (reused) thread of its own; returns at once."""
+        supervisors.run(self._supervise)
 
     def stop(self) -> None:
         """SIGTERM to the process group, SIGKILL after the grace period. Idempotent."""

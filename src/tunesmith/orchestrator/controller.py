@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import queue
 import time
+from bisect import insort
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -100,6 +101,7 @@ class TuningJobController:
         # store after every event (quadratic in the number of jobs) is not needed.
         self._records: dict[str, TrainingJobRecord] = {}
         self._trials: dict[str, tuple[TrainingJobRecord, JobCurve | None, Trial]] = {}
+        self._finished_keys: list[tuple[tuple[datetime, int], str]] | None = None
         definitions = self.spec.definition.algorithm_specification.metric_definitions
         self.parser = MetricParser([(d.name, d.regex) for d in definitions])
         config = self.spec.hyper_parameter_tuning_job_config
@@ -487,13 +489,23 @@ class TuningJobController:
 
     def _keep(self, record: TrainingJobRecord) -> TrainingJobRecord:
         """Remember the record a store write returned (the cache stays exact)."""
+        previous = self._records.get(record.name)
         self._records[record.name] = record
+        if self._finished_keys is not None:
+            if previous is not None and previous.status.is_terminal:
+                self._finished_keys.remove((_finish_key(previous), previous.name))
+            if record.status.is_terminal:
+                insort(self._finished_keys, (_finish_key(record), record.name))
         return record
 
     def _finished_in_order(self) -> list[TrainingJobRecord]:
-        finished = [r for r in self._records.values() if r.status.is_terminal]
-        finished.sort(key=lambda r: (r.end_time or r.last_modified_time, r.ordinal))
-        return finished
+        """Finished jobs in the order they ended; kept sorted as they finish (after the first
+        call), so the checks after every exit do not sort the whole history again."""
+        if self._finished_keys is None:
+            self._finished_keys = sorted(
+                (_finish_key(r), r.name) for r in self._records.values() if r.status.is_terminal
+            )
+        return [self._records[name] for _, name in self._finished_keys]
 
     def _after_exit(self) -> None:
         """Fail fast, then the completion criteria, after every finished training job."""
@@ -507,11 +519,10 @@ class TuningJobController:
             # SageMaker's rule: the first five finished training jobs all failed -> Failed.
             self._begin_stop(FAIL_FAST_REASON, TuningJobStatus.FAILED, FAIL_FAST_REASON)
             return
-        check = check_completion(
-            [_objective_of(r) for r in finished],
-            self.spec.hyper_parameter_tuning_job_config.tuning_job_completion_criteria,
-            self.maximize,
-        )
+        criteria = self.spec.hyper_parameter_tuning_job_config.tuning_job_completion_criteria
+        if criteria is None:
+            return
+        check = check_completion([_objective_of(r) for r in finished], criteria, self.maximize)
         if check.reason is not None:
             if check.converged:
                 self._converged_at = self._clock()
@@ -576,6 +587,10 @@ class TuningJobController:
 
 
 end_orphan_process = recovery.end_orphan_process  # moved; kept importable from here
+
+
+def _finish_key(record: TrainingJobRecord) -> tuple[datetime, int]:
+    return (record.end_time or record.last_modified_time, record.ordinal)
 
 
 def _objective_of(record: TrainingJobRecord) -> float | None:
