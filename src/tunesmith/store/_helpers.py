@@ -153,9 +153,13 @@ def record_transition(
     status: SecondaryStatus | str,
     now: datetime,
     message: str | None,
+    *,
+    first: bool = False,
 ) -> StatusTransitionRecord:
-    """Close the job's open transition and open one for ``status`` (plain SQL, no ORM)."""
-    conn.execute(CLOSE_TRANSITION, {"job": training_job_name, "closed_at": now})
+    """Close the job's open transition and open one for ``status`` (plain SQL, no ORM);
+    ``first``: a new job's first entry, with nothing to close."""
+    if not first:
+        conn.execute(CLOSE_TRANSITION, {"job": training_job_name, "closed_at": now})
     status = SecondaryStatus(status)
     values = {
         "training_job_name": training_job_name,

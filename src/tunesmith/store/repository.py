@@ -27,7 +27,7 @@ from tunesmith.domain.enums import (
     TrainingJobStatus,
     TuningJobStatus,
 )
-from tunesmith.errors import StoreError, TunesmithError
+from tunesmith.errors import ResourceNotFoundError, StoreError, TunesmithError
 from tunesmith.store import statements
 from tunesmith.store._helpers import (
     affected_rows,
@@ -381,24 +381,40 @@ class Store:
         """Allocate the next ordinal and insert ``make(ordinal)`` in one transaction (the
         launch path: a crash can neither skip a number nor leave it half-used)."""
         with self._write_sql() as conn:
-            record = make(self._allocate_ordinal(conn, tuning_job_name))
-            if conn.scalar(statements.TRAINING_EXISTS, {"pk": record.name}):
-                raise training_exists(record.name)
-            return self._insert_training(conn, record, status_message)
+            lower = {"lower": tuning_job_name.lower()}
+            if affected_rows(conn.execute(statements.BUMP_ORDINAL, lower)) == 0:
+                raise tuning_not_found(tuning_job_name)
+            parent, taken = conn.execute(statements.NEXT_ORDINAL_AND_NAME, lower).one()
+            record = make(int(taken) - 1)
+            return self._insert_training(conn, record, status_message, parent)
 
     @staticmethod
     def _insert_training(
-        conn: Connection, record: TrainingJobRecord, status_message: str | None
+        conn: Connection,
+        record: TrainingJobRecord,
+        status_message: str | None,
+        parent: str | None = None,
     ) -> TrainingJobRecord:
+        """Insert the row (a taken name raises ResourceInUse) and its first transition."""
         fields = {k: getattr(record, k) for k in TrainingJobRecord.__dataclass_fields__}
         values = to_columns(fields, TRAINING_JSON_FIELDS, TrainingJobStatus)
-        parent = conn.scalar(statements.TUNING_NAME, {"lower": record.tuning_job_name.lower()})
         if parent is None:
-            raise tuning_not_found(record.tuning_job_name)
+            lower = {"lower": record.tuning_job_name.lower()}
+            parent = conn.scalar(statements.TUNING_NAME, lower)
+            if parent is None:
+                raise tuning_not_found(record.tuning_job_name)
         values["tuning_job_name"] = parent
-        conn.execute(statements.INSERT_TRAINING, values)
+        try:
+            conn.execute(statements.INSERT_TRAINING, values)
+        except IntegrityError as exc:  # the primary key: the name is taken
+            raise training_exists(record.name) from exc
         record_transition(
-            conn, record.name, values["secondary_status"], record.creation_time, status_message
+            conn,
+            record.name,
+            values["secondary_status"],
+            record.creation_time,
+            status_message,
+            first=True,
         )
         return training_record(SimpleNamespace(**values))
 
@@ -495,8 +511,8 @@ class Store:
         """
         if not events:
             return []
-        with self._write_sql() as conn:
-            training_row(conn, training_job_name)
+        missing = ResourceNotFoundError(f"Could not find training job '{training_job_name}'.")
+        with self._write_sql(conflict=missing) as conn:  # the foreign key checks the job
             counter: dict[tuple[str, int], int] | None = None
             if any(e.ordinal is None and finite_or_none(e.value) is not None for e in events):
                 counter = ordinal_counter(conn, training_job_name)

@@ -26,7 +26,6 @@ DECISIONS: Table = DecisionRow.__table__  # type: ignore[assignment]
 
 #: Parameter ``pk``: a training job's name.
 SELECT_TRAINING = select(TRAINING).where(TRAINING.c.name == bindparam("pk"))
-TRAINING_EXISTS = select(TRAINING.c.name).where(TRAINING.c.name == bindparam("pk"))
 UPDATE_TRAINING = update(TRAINING).where(TRAINING.c.name == bindparam("pk"))
 INSERT_TRAINING = insert(TRAINING)
 
@@ -38,6 +37,9 @@ BUMP_ORDINAL = (
     .values(next_ordinal=TUNING.c.next_ordinal + 1)
 )
 NEXT_ORDINAL = select(TUNING.c.next_ordinal).where(TUNING.c.name_lower == bindparam("lower"))
+NEXT_ORDINAL_AND_NAME = select(TUNING.c.name, TUNING.c.next_ordinal).where(
+    TUNING.c.name_lower == bindparam("lower")
+)
 
 #: Parameters ``job`` and ``closed_at``.
 CLOSE_TRANSITION = (
