@@ -407,3 +407,23 @@ def test_batch_commits_once_and_rolls_back_as_a_whole(store: Store) -> None:
     assert store.get_tuning_job("xgb-tune").best_training_job_name == name
     # The store is usable afterwards (the batch connection was released).
     assert store.update_training_job(other, pid=7).pid == 7
+
+
+def test_batch_without_writes_takes_no_lock(tmp_path) -> None:
+    """A burst of events that writes nothing must not wait for (or take) the write lock."""
+    import sqlite3
+
+    store = Store.for_home(tmp_path / "home")
+    make_tuning(store)
+    other = sqlite3.connect(tmp_path / "home" / "tunesmith.db", isolation_level=None, timeout=0)
+    other.execute("BEGIN IMMEDIATE")  # another process is writing
+    try:
+        with store.batch():
+            assert store.get_tuning_job("xgb-tune").name == "xgb-tune"
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    with store.batch():
+        name = make_training(store)
+    assert store.get_training_job(name).status is TrainingJobStatus.IN_PROGRESS
+    store.close()

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, delete, select, update
+from sqlalchemy import Connection, Engine, Row, Select, delete, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -95,6 +95,32 @@ _TUNING_UPDATABLE = frozenset(
 _TRAINING_FIXED = frozenset({"name", "tuning_job_name", "ordinal", "creation_time", "arn"})
 _TRAINING_UPDATABLE = frozenset(TrainingJobRecord.__dataclass_fields__) - _TRAINING_FIXED
 _TUNING_SORT = {"Name": "name_lower", "Status": "status", "CreationTime": "creation_time"}
+
+
+class _Batch:
+    """The transaction of one :meth:`Store.batch` block, begun at its first write."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._conn: Connection | None = None
+        self._transaction: Any = None
+
+    def connection(self) -> Connection:
+        if self._conn is None:
+            self._conn = self._engine.connect()
+            self._transaction = self._conn.begin()
+        return self._conn
+
+    def end(self, *, failed: bool) -> None:
+        if self._conn is None:
+            return
+        try:
+            if failed:
+                self._transaction.rollback()
+            else:
+                self._transaction.commit()
+        finally:
+            self._conn.close()
 
 
 class Store:
@@ -188,20 +214,29 @@ class Store:
     @contextmanager
     def batch(self) -> Iterator[None]:
         """Make every write of this thread inside the block one transaction: all or nothing,
-        one commit. The controller wraps each burst of job events in one. Reads inside the
-        block do not see its writes until it ends; nested blocks join the outer one."""
-        if self._batch_connection() is not None:
+        one commit (none if nothing was written). The controller wraps each burst of job
+        events in one. Reads inside the block do not see its writes until it ends; nested
+        blocks join the outer one."""
+        if getattr(self._local, "batch", None) is not None:
             yield
             return
-        with self._write_sql() as conn:
-            self._local.connection = conn
-            try:
-                yield
-            finally:
-                self._local.connection = None
+        batch = _Batch(self._write_engine)
+        self._local.batch = batch
+        try:
+            yield
+        except BaseException:
+            self._local.batch = None
+            batch.end(failed=True)
+            raise
+        self._local.batch = None
+        try:
+            batch.end(failed=False)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"Writing to the store failed: {exc}") from exc
 
     def _batch_connection(self) -> Connection | None:
-        return getattr(self._local, "connection", None)
+        batch: _Batch | None = getattr(self._local, "batch", None)
+        return None if batch is None else batch.connection()
 
     # --- tuning jobs ---------------------------------------------------------------------------
 
