@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks.early_stopping.common import load_spec, summarize
+from benchmarks.early_stopping.common import load_spec, read_log, summarize
 
 
 class FixedConfigurations:
@@ -25,6 +25,16 @@ METHODS = {
     "tunesmith median": {"strategy": "Random", "early_stopping_type": "Auto"},
     "tunesmith hyperband": {"strategy": "Hyperband", "early_stopping_type": "Off"},
 }
+
+
+def epochs_after_decisions(service, name: str, logs: dict[str, Path]) -> int:
+    """Epochs the stopped processes printed after the report that decided their stop: what
+    acting on a decision at once should keep near zero."""
+    late = 0
+    for decision in service.store.list_decisions(tuning_job_name=name):
+        if decision.kind == "STOP" and decision.step is not None:
+            late += max(0, read_log(logs[decision.training_job_name])[0] - decision.step)
+    return late
 
 
 def run_ours(
@@ -52,6 +62,8 @@ def run_ours(
         jobs = service.training_jobs(name)
         logs = [Path(j.log_path) for j in jobs]
         stopped = sum(1 for j in jobs if j.status.value == "Stopped")
-        return summarize(method, seed, logs, wall, note=f"{stopped} stopped")
+        late = epochs_after_decisions(service, name, {j.name: Path(j.log_path) for j in jobs})
+        note = f"{stopped} stopped, {late} epoch(s) printed after a stop decision"
+        return summarize(method, seed, logs, wall, note=note)
     finally:
         service.close()

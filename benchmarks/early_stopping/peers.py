@@ -129,7 +129,10 @@ def run_syne(
     tuner = Tuner(
         trial_backend=backend,
         scheduler=scheduler,
-        stop_criterion=StoppingCriterion(max_num_trials_started=len(configs)),
+        # "More than len - 1 started" = all configurations started; then the running trials
+        # finish instead of being killed, so the last configurations are not cut short.
+        stop_criterion=StoppingCriterion(max_num_trials_started=len(configs) - 1),
+        wait_trial_completion_when_stopping=True,
         n_workers=parallel,
         sleep_time=sleep_time,
         print_update_interval=3600,
@@ -141,5 +144,9 @@ def run_syne(
     wall = time.perf_counter() - start
     logs = sorted(logs_dir.glob("*.log"))
     extra = len(logs) - len(configs)
-    note = f"poll {sleep_time} s" + (f"; {extra} extra trial(s) started" if extra else "")
+    note = f"poll {sleep_time} s"
+    if extra > 0:
+        note += f"; {extra} extra trial(s) started"
+    elif extra < 0:
+        note += f"; {-extra} configuration(s) never ran"
     return summarize(method, seed, logs, wall, note=note)

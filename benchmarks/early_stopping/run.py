@@ -93,6 +93,10 @@ def table(results: list[dict], jobs: int, parallel: int) -> str:
         [
             *targets(results, seeds),
             "",
+            "Why the missed targets are missed, what was tried, and replays of the recorded "
+            "learning curves that show how much of each number is the machine's timing: "
+            "[early-stopping.md](early-stopping.md#the-benchmarks-targets-and-what-limits-them).",
+            "",
             "Summary (mean over seeds, range in brackets):",
             "",
             "| method | epochs, % of no stopping | mean wall time (s) | worst regret |",
@@ -132,6 +136,8 @@ def targets(results: list[dict], seeds: list[int]) -> list[str]:
             for s in seeds
             if (method, s) in by and ("tunesmith none", s) in by
         ]
+        if not regrets:
+            continue
         bad = [r for r in regrets if r > 0]
         verdict = (
             "met"
@@ -171,11 +177,21 @@ def main() -> None:
     parser.add_argument("--parallel", type=int, default=2)
     parser.add_argument("--methods", nargs="*", default=OURS + PEERS)
     parser.add_argument("--out", type=Path, default=Path("docs"))
+    parser.add_argument(
+        "--from-data",
+        action="store_true",
+        help="run nothing: write the section again from <out>/data/early-stopping-benchmark.json",
+    )
     args = parser.parse_args()
     seeds = args.seeds or ([1] if args.quick else [1, 2, 3])
     jobs = args.jobs or (12 if args.quick else 40)
-    work = Path(tempfile.mkdtemp(prefix="es-bench-"))
     data = args.out / "data" / "early-stopping-benchmark.json"
+    if args.from_data:
+        results = json.loads(data.read_text())
+        jobs = max(r["jobs"] for r in results if "jobs" in r)
+        write_section(args.out / "benchmarks.md", table(results, jobs, args.parallel))
+        return
+    work = Path(tempfile.mkdtemp(prefix="es-bench-"))
     data.parent.mkdir(parents=True, exist_ok=True)
     results: list[dict] = []
     context = get_context("spawn")

@@ -125,3 +125,48 @@ def test_scheduler_for_reads_strategy_config_and_infers_max_resource() -> None:
     asha = scheduler_for(spec(MinResource=2, MaxResource=20), maximize=True)
     assert asha.rungs == [2, 6, 18] and asha.max_resource == 20 and asha.seed == 4
     assert asha.metric_name == "acc"
+
+
+def report(asha: AshaScheduler, history: dict, name: str, ordinal: int, values: list[float]):
+    """``name`` (launch ``ordinal``) reports its latest value; returns the decision."""
+    history[name] = JobCurve(name, ordinal, tuple(values), False)
+    return asha.on_report(name, len(values), values[-1], history)
+
+
+def test_pass_on_fewer_than_eta_values_is_on_probation_until_eta_values() -> None:
+    asha = AshaScheduler(maximize=True, max_resource=27)
+    h: dict[str, JobCurve] = {}
+    assert report(asha, h, "a", 1, [0.5]).action == C  # alone at rung 0: on probation
+    assert asha.on_probation("a") == [1]
+    assert report(asha, h, "b", 2, [0.6]).action == C  # best of 2: on probation too
+    decision = report(asha, h, "a", 1, [0.5, 0.5])  # a is now 2nd of 2 at rung 0
+    assert decision.action == S
+    assert decision.reason == (
+        "Hyperband: objective 0.5 at rung 0 (epoch 1) passed on probation and is now ranked "
+        "2 of 2 there; only the top 1 (top 1/3) continue, threshold 0.6"
+    )
+    assert report(asha, h, "c", 3, [0.4]).action == S  # 3rd of 3: an ordinary stop
+    assert report(asha, h, "b", 2, [0.6, 0.6]).action == C  # best of 3 values: pass is final
+    assert asha.on_probation("b") == []
+    assert report(asha, h, "d", 4, [0.9]).action == C  # rank 1 of 4 (on 4 values: final)
+    assert asha.on_probation("d") == []
+    # b is now 2nd of 4 at rung 0, but its pass was made final on 3 values: it goes on.
+    assert report(asha, h, "b", 2, [0.6, 0.6, 0.7]).action == C  # first at rung 1: probation
+    assert asha.on_probation("b") == [3]
+
+
+def test_probation_spares_the_max_resource_report_and_a_retry() -> None:
+    asha = AshaScheduler(maximize=True, max_resource=3)  # rungs [1]
+    h: dict[str, JobCurve] = {}
+    assert report(asha, h, "a", 1, [0.5]).action == C
+    assert report(asha, h, "b", 2, [0.6]).action == C
+    # a's third report is its last (MaxResource 3): it completes rather than being stopped.
+    assert report(asha, h, "a", 1, [0.5, 0.5, 0.5]).action == C
+    asha = AshaScheduler(maximize=True, max_resource=27)
+    h = {}
+    assert report(asha, h, "a", 1, [0.5, 0.5, 0.5]).action == C  # first at rung 1 (epoch 3)
+    assert asha.on_probation("a") == [3]
+    h["b"] = JobCurve("b", 2, (0.9, 0.9, 0.9), True)
+    # A retried job starts a new curve: a probation at a rung it has not reached again lapses.
+    assert report(asha, h, "a", 1, [0.5, 0.5]).action == C
+    assert asha.on_probation("a") == []

@@ -160,3 +160,39 @@ def test_hyperband_promotions_and_max_resource(service: TuningService) -> None:
     for curve in ("worse", "middle", "fades", "long"):
         assert jobs[curve].stop_reason == decisions[jobs[curve].name].reason
     assert service.get("hyperband").best_training_job_name == jobs["long"].name
+
+
+def test_hyperband_probation_with_two_jobs_at_a_time(service: TuningService) -> None:
+    """Two jobs start together; "quick" reaches rung 0 first and goes on alone (on probation);
+    when "strong" reports a better epoch 1, "quick" is stopped at its very next report."""
+    curves = {"quick": [0.5] * 9, "strong": [0.6] * 9}
+    startup = {"quick": 0.5, "strong": 2.2}  # virtual seconds before the first epoch line
+    name = "probation"
+    limits = {"MaxNumberOfTrainingJobs": 2, "MaxParallelTrainingJobs": 2}
+    spec = request(name, curves, Strategy="Hyperband", ResourceLimits=limits)
+    spec["HyperParameterTuningJobConfig"]["HyperParameterTuningJobObjective"] = {
+        "Type": "Maximize",
+        "MetricName": "metric",
+    }
+    service.create(parse_request(spec))
+
+    def train(hps: dict[str, str]) -> SimulatedRun:
+        run = epochs_run(curves[hps["curve"]], "metric", seconds_per_epoch=1)
+        lines = [(at + startup[hps["curve"]], text) for at, text in run.lines]
+        return SimulatedRun(run.duration + startup[hps["curve"]], lines)
+
+    executor = SimulatedExecutor(train)
+    service.run(
+        name,
+        executor=executor,
+        on_controller=lambda c: setattr(c, "strategy", Scripted(list(curves))),
+    )
+    jobs = {j.tuned_hyperparameters["curve"]: j for j in service.training_jobs(name)}
+    lines = {curve: executor.lines_emitted.get(job.name, 0) for curve, job in jobs.items()}
+    # quick prints epochs at t = 1.5, 2.5, 3.5, ...; strong's epoch 1 (0.6) comes at t = 3.2, so
+    # quick's epoch-1 value 0.5 is then 2nd of 2 and its report at t = 3.5 (epoch 3) stops it.
+    assert jobs["quick"].status == TrainingJobStatus.STOPPED
+    assert jobs["strong"].status == TrainingJobStatus.COMPLETED
+    assert "passed on probation and is now ranked 2 of 2" in (jobs["quick"].stop_reason or "")
+    assert lines["strong"] == 9
+    assert lines["quick"] == 3

@@ -223,6 +223,8 @@ class TuningJobController:
     def _stop_job(self, job: _RunningJob, reason: str) -> None:
         if job.stop_reason is None:
             job.stop_reason = reason
+            if job.handle is not None:
+                self.executor.stop(job.handle)  # first: every epoch until the signal costs
             self._keep(
                 self.store.update_training_job(
                     job.name,
@@ -230,8 +232,6 @@ class TuningJobController:
                     secondary_status=SecondaryStatus.STOPPING,
                 )
             )
-            if job.handle is not None:
-                self.executor.stop(job.handle)
 
     # ------------------------------------------------------------------ launching
     def _launched_count(self) -> int:
@@ -373,8 +373,8 @@ class TuningJobController:
             return
         decision = self.scheduler.on_report(job.name, step, value, self._curves)
         if decision.action == Action.STOP:
-            self.store.add_decision(job.name, "STOP", decision.reason, step)
             self._stop_job(job, decision.reason)
+            self.store.add_decision(job.name, "STOP", decision.reason, step)
 
     def _flush_metrics(self) -> None:
         for job in self._running.values():

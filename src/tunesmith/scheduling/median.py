@@ -54,11 +54,7 @@ class MedianStoppingRule:
         me = curves.get(job)
         if me is None:
             return Decision.go_on()
-        averages = [
-            sum(curve.values[:step]) / step
-            for curve in curves.values()
-            if curve.ordinal < me.ordinal and len(curve.values) >= step
-        ]
+        averages = [sum(curve.values[:step]) / step for curve in self.earlier(me, step, curves)]
         if len(averages) < self.min_jobs:
             return Decision.go_on()
         median = statistics.median(averages)
@@ -70,3 +66,7 @@ class MedianStoppingRule:
             f"worse than median {median:.4g} of {len(averages)} jobs "
             f"(running averages of epochs {'1' if step == 1 else f'1-{step}'} of earlier jobs)"
         )
+
+    def earlier(self, me: JobCurve, step: int, curves: Mapping[str, JobCurve]) -> list[JobCurve]:
+        """The "earlier jobs" the rule compares ``me`` with at ``step`` (see the module doc)."""
+        return [c for c in curves.values() if c.ordinal < me.ordinal and len(c.values) >= step]
