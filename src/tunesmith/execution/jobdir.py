@@ -96,10 +96,13 @@ _CPU_COUNT = os.cpu_count() or 1
 
 def job_layout(request: TrainingJobRequest) -> JobLayout:
     checkpoints = request.checkpoint_local_path
-    return _layout(
-        str(Path(request.job_dir).absolute()),
-        str(Path(checkpoints).absolute()) if checkpoints else None,
-    )
+    return _layout(_absolute(request.job_dir), _absolute(checkpoints) if checkpoints else None)
+
+
+def _absolute(path: str | os.PathLike[str]) -> str:
+    """``str(Path(path).absolute())``, without building a Path when it already is absolute."""
+    text = os.fspath(path)
+    return text if os.path.isabs(text) else str(Path(text).absolute())
 
 
 @lru_cache(maxsize=256)

@@ -8,6 +8,7 @@ strategy's history is rebuilt from it and a later controller can pick the job up
 
 from __future__ import annotations
 
+import os
 import queue
 import time
 from bisect import insort
@@ -102,6 +103,7 @@ class TuningJobController:
         self._records: dict[str, TrainingJobRecord] = {}
         self._trials: dict[str, tuple[TrainingJobRecord, JobCurve | None, Trial]] = {}
         self._finished_keys: list[tuple[tuple[datetime, int], str]] | None = None
+        self._jobs_root = str(settings.jobs_dir / name)  # each job's folder is in here
         definitions = self.spec.definition.algorithm_specification.metric_definitions
         self.parser = MetricParser([(d.name, d.regex) for d in definitions])
         config = self.spec.hyper_parameter_tuning_job_config
@@ -291,16 +293,16 @@ class TuningJobController:
 
         def record(ordinal: int) -> TrainingJobRecord:
             name = training_job_name(self.name, ordinal)
-            job_dir = self.settings.jobs_dir / self.name / name
+            job_dir = os.path.join(self._jobs_root, name)
             return TrainingJobRecord(
                 name=name,
                 tuning_job_name=self.name,
                 ordinal=ordinal,
                 tuned_hyperparameters=tuned,
                 hyperparameters=hyperparameters,
-                job_dir=str(job_dir),
-                log_path=str(job_dir / "logs" / "training.log"),
-                model_artifact_path=str(job_dir / "model"),
+                job_dir=job_dir,
+                log_path=os.path.join(job_dir, "logs", "training.log"),
+                model_artifact_path=os.path.join(job_dir, "model"),
             )
 
         created = self._keep(self.store.create_next_training_job(self.name, record))
