@@ -3,7 +3,8 @@
 Both see the same random history and run in the same fresh process with the same thread
 settings (two BLAS / torch threads: the whole machine). Each timing is a fresh optimiser asked
 for one configuration, so it includes fitting the model, as a resumed tuning job would. The
-median of ``repeats`` timings is reported.
+two are timed alternately and the median of ``repeats`` timings of each is reported, so a
+change of load on a shared machine affects both sides alike.
 """
 
 from __future__ import annotations
@@ -57,8 +58,11 @@ def _measure(sizes: list[int], repeats: int, options: dict) -> dict[str, Any]:
     values = [problem.fn(c) for c in configs]
     out: dict[str, Any] = {}
     for n in sizes:
-        ours = [_ours(problem, configs[:n], values[:n], options) for _ in range(repeats)]
-        gp = [_optuna_gp(problem, configs[:n], values[:n]) for _ in range(repeats)]
+        # Interleaved, so a load change on a shared machine hits both sides alike.
+        ours, gp = [], []
+        for _ in range(repeats):
+            ours.append(_ours(problem, configs[:n], values[:n], options))
+            gp.append(_optuna_gp(problem, configs[:n], values[:n]))
         out[str(n)] = {
             "tunesmith-bayesian": float(np.median(ours)),
             "optuna-gp": float(np.median(gp)),
@@ -75,7 +79,7 @@ def measure_latency(quick: bool = False, options: dict | None = None) -> dict[st
     """Run the measurement in a fresh process that may use both cores."""
     env = dict(os.environ, OMP_NUM_THREADS="2", OPENBLAS_NUM_THREADS="2", MKL_NUM_THREADS="2")
     arg = json.dumps(
-        {"sizes": [50, 200, 500], "repeats": 2 if quick else 3, "options": options or {}}
+        {"sizes": [50, 200, 500], "repeats": 3 if quick else 5, "options": options or {}}
     )
     res = subprocess.run(
         [sys.executable, "-m", "benchmarks.bayesian.latency", arg],

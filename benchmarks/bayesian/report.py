@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 from scipy.stats import rankdata
 
+from benchmarks.bayesian.notes import NOTES
+
 START = "<!-- bayesian-benchmark:start -->"
 END = "<!-- bayesian-benchmark:end -->"
 OURS, GP, RANDOM = "tunesmith-bayesian", "optuna-gp", "random"
@@ -183,7 +185,7 @@ def write_report(data: dict[str, Any], out: Path) -> None:
         ]
     md += _latency_md(data.get("latency", {}))
     md += _parallel_md(data.get("parallel", {}))
-    md += ["![convergence](img/bayesian-convergence.png)", "", _NOTES, END]
+    md += ["![convergence](img/bayesian-convergence.png)", "", NOTES, END]
     _plots(runs, problems, methods, data.get("parallel", {}), out / "img")
     path = out / "benchmarks.md"
     text = path.read_text() if path.exists() else "# Benchmarks\n"
@@ -334,125 +336,3 @@ def _plots(runs: list, problems: list, methods: list, par: dict, img: Path) -> N
         fig.tight_layout()
         fig.savefig(img / "bayesian-parallelism.png", dpi=90)
         plt.close(fig)
-
-
-_TRIED_ROWS = [
-    (
-        "former defaults (dimension-scaled prior, `clip(d+1,5,10)` design, kriging believer)",
-        "0.009 / 0.220 / 0.234",
-        "0.000 / 0.356 / 0.487",
-        "0.154",
-        "0.281",
-    ),
-    (
-        "output warping `standard` (base: former)",
-        "0.000 / 0.272 / 0.287",
-        "0.000 / 0.405 / 0.528",
-        "0.186",
-        "0.311",
-    ),
-    (
-        "A: prior centred on unit length scales (base: former)",
-        "0.009 / 0.108 / 0.174",
-        "0.000 / 0.133 / 0.176",
-        "0.097",
-        "0.103",
-    ),
-    ("A + `standard` warping", "0.000 / 0.195 / 0.115", "0.000 / 0.150 / 0.199", "0.103", "0.116"),
-    (
-        "A + 2048 Sobol candidates, 10 refined starts",
-        "0.009 / 0.095 / 0.187",
-        "0.000 / 0.137 / 0.177",
-        "0.097",
-        "0.105",
-    ),
-    (
-        "A + 5 hyperparameter restarts instead of 2",
-        "0.009 / 0.101 / 0.211",
-        "0.000 / 0.137 / 0.176",
-        "0.107",
-        "0.104",
-    ),
-    (
-        "B: A + 10-point initial design",
-        "0.000 / 0.019 / 0.174",
-        "0.000 / 0.133 / 0.176",
-        "0.064",
-        "0.103",
-    ),
-    ("B + constant liar (mean target)", "–", "0.000 / 0.258 / 0.232", "–", "0.163"),
-    (
-        "**C: B + EI over 8 fantasies (new default)**",
-        "0.000 / 0.019 / 0.174",
-        "0.000 / 0.063 / 0.149",
-        "0.064",
-        "0.071",
-    ),
-    ("C + `standard` warping", "0.000 / 0.015 / 0.115", "0.000 / 0.039 / 0.181", "0.043", "0.073"),
-    (
-        "C + global candidates only (no perturbations of the best points; 2048 Sobol, 10 starts)",
-        "–",
-        "0.000 / 0.163 / 0.239",
-        "–",
-        "0.134",
-    ),
-    (
-        "C + 1024 perturbations of the best points instead of 512",
-        "0.000 / 0.019 / 0.121",
-        "0.000 / 0.153 / 0.194",
-        "0.047",
-        "0.116",
-    ),
-    ("C + 4 hyperparameter restarts", "– / 0.019 / 0.139", "–", "–", "–"),
-    (
-        "optuna-gp, previous documented 5-seed run",
-        "0.000 / 0.016 / 0.144",
-        "0.000 / 0.162 / 0.185",
-        "0.053",
-        "0.116",
-    ),
-]
-
-_NOTES_TEMPLATE = """### Notes
-
-- Method: Matérn-5/2 ARD Gaussian process on the encoded unit cube (log scaling applied,
-  categoricals one-hot, integers snapped to the encodings of real integers before scoring),
-  Yeo-Johnson output warping, MAP hyperparameters under a prior centred on unit length scales
-  (Gamma priors on signal and noise variance), a 10-point Sobol initial design, log-EI
-  maximised over Sobol candidates and perturbations of the best points with L-BFGS-B
-  refinement and discrete neighbourhood moves; running jobs are handled by averaging EI over
-  8 joint posterior samples (fantasies) of their outcomes.
-- Peers run with their defaults plus their own pending-trial handling: Optuna TPE
-  (multivariate, constant liar), Optuna GPSampler (conditions on running trials),
-  scikit-optimize GP with EI (constant liar `cl_min` for batches), SMAC3's HPO facade.
-
-### What was tried
-
-Quick runs with `python -m benchmarks.bayesian.quick` (one process, 5 seeds, budget 50; the
-typical random value estimated from 20 000 uniform samples, so values differ slightly from the
-tables above). Mean normalised regret at 50 on Branin / Hartmann-6 / Levy-10, sequential and at
-batch 10; each row changes the row marked as its base.
-
-{tried_table}
-
-- Kept: the unit-length-scale prior, the 10-point design and fantasies for pending jobs.
-- `standard` warping helps Levy-10 sequentially but was worse at batch 10 on the mixed space
-  (0.028 vs 0.003) and on Rosenbrock-4 (0.004 vs 0.001), so Yeo-Johnson stays the default.
-- 1024 perturbations help Levy-10 sequentially but cost Hartmann-6 at batch 10; not kept.
-  With 5 seeds, differences below about 0.05 on one problem are within seed noise.
-- Latency: the model now runs on one BLAS thread (when `threadpoolctl` is installed): on this
-  shared machine two BLAS threads made a suggestion at 500 observations more than ten times
-  slower. Above 150 observations the hyperparameter fit uses one restart instead of two.
-- Still missed in the 3-seed run above: a lower sequential mean than optuna-gp (0.037 vs
-  0.030, i.e. 0.007 or about a quarter too high); the gap comes from hgb_cancer (0.057 vs
-  0.031), Levy-10 (0.168 vs 0.155) and Hartmann-6 (0.032 vs 0.026), each within the spread of
-  3 seeds. Next: average EI over a few hyperparameter samples instead of one MAP estimate, a
-  trust region for 10+ dimensions, and a 10-seed run to settle the sequential comparison.
-"""
-
-_NOTES = _NOTES_TEMPLATE.format(
-    tried_table=_table(
-        ["variant", "sequential", "batch 10", "mean seq", "mean b10"],
-        [list(r) for r in _TRIED_ROWS],
-    )
-)

@@ -92,3 +92,28 @@ def test_maximize_finds_the_optimum_of_a_smooth_acquisition(dim: int) -> None:
     pts, vals = maximize(layout, cands, acq, acq_grad)
     assert np.allclose(pts[0], target, atol=1e-4)
     assert np.all(np.diff(vals) <= 0)
+
+
+def test_extra_start_at_the_incumbent_finds_a_narrow_nearby_peak() -> None:
+    # A broad bump elsewhere and a narrow peak next to the incumbent: coarse candidates only
+    # see the bump; refining from the incumbent (as the strategy does) climbs the peak.
+    layout = Layout.continuous(4)
+    peak, bump = np.full(4, 0.83), np.full(4, 0.2)
+
+    def parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return 0.5 * np.exp(-((x - bump) ** 2).sum(1)), np.exp(-((x - peak) ** 2).sum(1) / 8e-3)
+
+    def acq(x: np.ndarray) -> np.ndarray:
+        return sum(parts(x))
+
+    def acq_grad(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        b, p = parts(x)
+        grad = -2 * b[:, None] * (x - bump) - p[:, None] * (x - peak) / 4e-3
+        return b + p, grad
+
+    cands = sobol(layout, 32, np.random.default_rng(0))
+    without, _ = maximize(layout, cands, acq, acq_grad)
+    assert not np.allclose(without[0], peak, atol=1e-2)
+    incumbent = (peak + 0.02)[None, :]
+    pts, vals = maximize(layout, cands, acq, acq_grad, extra_starts=incumbent)
+    assert np.allclose(pts[0], peak, atol=1e-2) and vals[0] > 1.0

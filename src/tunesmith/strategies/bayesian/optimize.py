@@ -3,11 +3,11 @@
 The encoded space (see ``Layout``) is the unit cube for numeric parameters plus one-hot blocks
 for categoricals. We score many candidates — a scrambled Sobol set for global coverage plus
 perturbations of the best observed points, which matter most in higher dimensions — then refine
-the best few jointly with L-BFGS-B on the numeric coordinates (categoricals held fixed), snap
-integers to the positions of real integer values and finish with a greedy discrete neighbourhood
-search (each other category, each integer +-1). Snapping before scoring means the point we score
-is exactly the encoding of the configuration we propose, so what the model sees and what the job
-runs never differ.
+the best few, plus the incumbent itself, jointly with L-BFGS-B on the numeric coordinates
+(categoricals held fixed), snap integers to the positions of real integer values and finish with
+a greedy discrete neighbourhood search (each other category, each integer +-1). Snapping before
+scoring means the point we score is exactly the encoding of the configuration we propose, so
+what the model sees and what the job runs never differ.
 """
 
 from __future__ import annotations
@@ -192,16 +192,21 @@ def maximize(
     acq_grad: AcqGradFn,
     n_starts: int = 5,
     maxiter: int = 60,
+    extra_starts: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return points sorted by decreasing acquisition (best first) and their values.
 
-    The caller walks down the list to skip configurations already taken.
+    ``extra_starts`` (e.g. the best observed points) are refined besides the ``n_starts`` best
+    candidates: gradient ascent from the incumbent finds the small improvements near it that
+    random perturbations miss. The caller walks down the list to skip configurations taken.
     """
     values = acq(candidates)
     order = np.argsort(-values, kind="stable")
     _, first = np.unique(np.round(candidates[order], 12), axis=0, return_index=True)
     uniq = order[np.sort(first)]
     starts = candidates[uniq[:n_starts]]
+    if extra_starts is not None and len(extra_starts):
+        starts = np.vstack([starts, extra_starts])
     refined = layout.snap(_refine(layout, starts, acq_grad, maxiter))
     pool = [refined, candidates[uniq[: 4 * n_starts]]]
     pool_vals = [acq(refined), values[uniq[: 4 * n_starts]]]

@@ -111,6 +111,7 @@ def propose(
     n_local: int = 512,
     n_fantasies: int = 8,
     n_starts: int = 5,
+    n_best_starts: int = 0,
 ) -> list[np.ndarray]:
     """Propose up to ``n`` encoded points, each accounting for all earlier pending ones.
 
@@ -129,7 +130,14 @@ def propose(
                 local_candidates(layout, centres, n_local // max(len(centres), 1), rng),
             ]
         )
-        pts, _ = maximize(layout, cands, acq, acq.with_grad, n_starts=n_starts)
+        pts, _ = maximize(
+            layout,
+            cands,
+            acq,
+            acq.with_grad,
+            n_starts=n_starts,
+            extra_starts=x[order[:n_best_starts]],
+        )
         chosen = next((p for p in pts if point_key(p) not in taken), None)
         if chosen is None:
             # Everything the optimiser liked is taken: fall back to untaken random points.

@@ -18,8 +18,9 @@ Per call to ``suggest(n, history)``:
    length scales of the encoded cube (``prior="unit"``; ``"dimension"`` is the former
    dimension-scaled log-normal prior).
 4. **Acquisition.** log-EI is maximised over Sobol + local candidates with gradient refinement
-   and discrete neighbourhood moves (``optimize.py``), for each of the ``n`` proposals in turn,
-   earlier proposals and running jobs conditioned on as sampled fantasies (``pending.py``).
+   (from the best candidates and from the incumbent itself) and discrete neighbourhood moves
+   (``optimize.py``), for each of the ``n`` proposals in turn, earlier proposals and running
+   jobs conditioned on as sampled fantasies (``pending.py``).
 
 Determinism: every random draw comes from a generator seeded by ``(seed, len(history))``, and
 no state is carried between calls except a cache of fitted hyperparameters keyed by the exact
@@ -110,7 +111,8 @@ class BayesianSearch:
     Options: ``n_initial`` (initial design size), ``output_warping`` ("power" | "standard" |
     "rank"), ``pending`` ("fantasies" | "believer" | "liar-min" | "liar-mean"),
     ``n_candidates`` (Sobol candidates per proposal), ``n_local`` (perturbations of the best
-    points per proposal), ``n_starts`` (gradient-refined starts), ``n_restarts`` (extra
+    points per proposal), ``n_starts`` (gradient-refined starts among the candidates),
+    ``n_best_starts`` (best observed points also refined from), ``n_restarts`` (extra
     hyperparameter restarts), ``max_fit_points`` (subset size for hyperparameter fitting),
     ``prior`` ("unit" | "dimension": length-scale prior, see ``gp.py``).
     """
@@ -130,6 +132,7 @@ class BayesianSearch:
         prior: str = "unit",
         n_local: int = 512,
         n_starts: int = 5,
+        n_best_starts: int = 1,
         **options: Any,
     ) -> None:
         if options:
@@ -152,6 +155,7 @@ class BayesianSearch:
         self.prior = prior
         self.n_local = n_local
         self.n_starts = n_starts
+        self.n_best_starts = n_best_starts
         self.layout = layout_for(space)
         self._capacity = _capacity(space)
         self._hyper_cache: dict[bytes, Hyper] = {}
@@ -206,6 +210,7 @@ class BayesianSearch:
             n_candidates=self.n_candidates,
             n_local=self.n_local,
             n_starts=self.n_starts,
+            n_best_starts=self.n_best_starts,
         )
 
     # ------------------------------------------------------------------ internals

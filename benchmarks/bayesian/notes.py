@@ -1,0 +1,202 @@
+"""The hand-written part of the benchmark section: method notes and what was tried.
+
+Kept apart from ``report.py`` (which computes every number in the generated tables) so the
+prose can be updated after a run and the section rewritten with ``run.py --report-only``.
+"""
+
+from __future__ import annotations
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    """A markdown table."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+_TRIED_ROWS = [
+    (
+        "former defaults (dimension-scaled prior, `clip(d+1,5,10)` design, kriging believer)",
+        "0.009 / 0.220 / 0.234",
+        "0.000 / 0.356 / 0.487",
+        "0.154",
+        "0.281",
+    ),
+    (
+        "output warping `standard` (base: former)",
+        "0.000 / 0.272 / 0.287",
+        "0.000 / 0.405 / 0.528",
+        "0.186",
+        "0.311",
+    ),
+    (
+        "A: prior centred on unit length scales (base: former)",
+        "0.009 / 0.108 / 0.174",
+        "0.000 / 0.133 / 0.176",
+        "0.097",
+        "0.103",
+    ),
+    ("A + `standard` warping", "0.000 / 0.195 / 0.115", "0.000 / 0.150 / 0.199", "0.103", "0.116"),
+    (
+        "A + 2048 Sobol candidates, 10 refined starts",
+        "0.009 / 0.095 / 0.187",
+        "0.000 / 0.137 / 0.177",
+        "0.097",
+        "0.105",
+    ),
+    (
+        "A + 5 hyperparameter restarts instead of 2",
+        "0.009 / 0.101 / 0.211",
+        "0.000 / 0.137 / 0.176",
+        "0.107",
+        "0.104",
+    ),
+    (
+        "B: A + 10-point initial design",
+        "0.000 / 0.019 / 0.174",
+        "0.000 / 0.133 / 0.176",
+        "0.064",
+        "0.103",
+    ),
+    ("B + constant liar (mean target)", "–", "0.000 / 0.258 / 0.232", "–", "0.163"),
+    (
+        "**C: B + EI over 8 fantasies (new default)**",
+        "0.000 / 0.019 / 0.174",
+        "0.000 / 0.063 / 0.149",
+        "0.064",
+        "0.071",
+    ),
+    ("C + `standard` warping", "0.000 / 0.015 / 0.115", "0.000 / 0.039 / 0.181", "0.043", "0.073"),
+    (
+        "C + global candidates only (no perturbations of the best points; 2048 Sobol, 10 starts)",
+        "–",
+        "0.000 / 0.163 / 0.239",
+        "–",
+        "0.134",
+    ),
+    (
+        "C + 1024 perturbations of the best points instead of 512",
+        "0.000 / 0.019 / 0.121",
+        "0.000 / 0.153 / 0.194",
+        "0.047",
+        "0.116",
+    ),
+    ("C + 4 hyperparameter restarts", "– / 0.019 / 0.139", "–", "–", "–"),
+    (
+        "optuna-gp, previous documented 5-seed run",
+        "0.000 / 0.016 / 0.144",
+        "0.000 / 0.162 / 0.185",
+        "0.053",
+        "0.116",
+    ),
+]
+
+# Second round: sequential, seeds 0-9 (30 where noted), normalised with the reference values
+# (f*, median random value) of the former 3-seed run so that rounds compare.
+_ROUND2_ROWS = [
+    ("D: C, the former default", "0.030 / 0.151 / 0.083", "0.024 / 0.144 / 0.079"),
+    (
+        "**E: D + L-BFGS-B also started from the incumbent (new default)**",
+        "0.040 / 0.167 / 0.059",
+        "0.028 / 0.143 / 0.071",
+    ),
+    ("D + hyperparameter fit started at noise 1 (as Optuna does)", "0.030 / 0.128 / –", "–"),
+    ("E + hyperparameter fit started at noise 1", "0.030 / 0.114 / 0.079", "–"),
+    ("D + `standard` warping", "0.037 / – / 0.069", "–"),
+    ("D + global candidates only (2048 Sobol, no perturbations)", "0.029 / – / –", "–"),
+    (
+        "D + EI averaged over 4 hyperparameter draws (Laplace approximation at the MAP)",
+        "0.076 / 0.164 / –",
+        "–",
+    ),
+    ("optuna-gp (for scale)", "0.012 / 0.143 / 0.059", "0.080 / – / –"),
+]
+
+_OUTCOME = """\
+- Outcome of the 10-seed run above: the sequential target is still missed, 0.040 against
+  optuna-gp's 0.033 (0.007, about a fifth too high). The gap is Hartmann-6 (0.041 vs 0.012;
+  seeds 0-9 are ones where ours is unlucky, see above) and Levy-10 (0.176 vs 0.151);
+  hgb_cancer is level (0.065 vs 0.066). Every other target is met. The edge lost at batch
+  10 is 14%, close to the 15% limit (4% in the former 3-seed run). The former default D,
+  run afterwards on the same seeds and normalised with this run's reference values, gives
+  0.040 sequentially, 0.057 at batch 10 and 14% lost. So the incumbent start neither caused
+  the batch-10 numbers nor closes the sequential gap.
+- Next: keep a seed from settling in the first basin it finds (for example a restart once
+  the incumbent has not moved for a while, or a small share of proposals from a more
+  exploratory acquisition), judged on 30 seeds, since 10 cannot separate the two GPs."""
+
+_NOTES_TEMPLATE = """### Notes
+
+- Method: Matérn-5/2 ARD Gaussian process on the encoded unit cube (log scaling applied,
+  categoricals one-hot, integers snapped to the encodings of real integers before scoring),
+  Yeo-Johnson output warping, MAP hyperparameters under a prior centred on unit length scales
+  (Gamma priors on signal and noise variance), a 10-point Sobol initial design, log-EI
+  maximised over Sobol candidates and perturbations of the best points with L-BFGS-B
+  refinement (from the best candidates and from the incumbent) and discrete neighbourhood
+  moves; running jobs are handled by averaging EI over 8 joint posterior samples (fantasies)
+  of their outcomes.
+- Peers run with their defaults plus their own pending-trial handling: Optuna TPE
+  (multivariate, constant liar), Optuna GPSampler (conditions on running trials),
+  scikit-optimize GP with EI (constant liar `cl_min` for batches), SMAC3's HPO facade.
+- Latency is timed in one process, ours and optuna-gp alternately on the same histories
+  (median of 5), so both see the same machine load.
+
+### What was tried
+
+**First round.** Quick runs with `python -m benchmarks.bayesian.quick` (one process, 5 seeds,
+budget 50; the typical random value estimated from 20 000 uniform samples, so values differ
+slightly from the tables above). Mean normalised regret at 50 on Branin / Hartmann-6 /
+Levy-10, sequential and at batch 10; each row changes the row marked as its base.
+
+{tried_table}
+
+- Kept: the unit-length-scale prior, the 10-point design and fantasies for pending jobs.
+- `standard` warping helps Levy-10 sequentially but was worse at batch 10 on the mixed space
+  (0.028 vs 0.003) and on Rosenbrock-4 (0.004 vs 0.001), so Yeo-Johnson stays the default.
+- 1024 perturbations help Levy-10 sequentially but cost Hartmann-6 at batch 10; not kept.
+  With 5 seeds, differences below about 0.05 on one problem are within seed noise.
+- Latency: the model runs on one BLAS thread (when `threadpoolctl` is installed): on this
+  shared machine two BLAS threads made a suggestion at 500 observations more than ten times
+  slower. Above 150 observations the hyperparameter fit uses one restart instead of two.
+
+**Second round** (after a 3-seed run in which ours had 0.037 against optuna-gp's 0.030
+sequentially). Single runs through `benchmarks.bayesian.run.run_one`, sequential, mean
+normalised regret at 50 on Hartmann-6 / Levy-10 / hgb_cancer with the reference values
+(f*, median random value) of that 3-seed run; seeds 0-9, and seeds 0-29 (hgb_cancer 0-19)
+where a second column is given.
+
+{round2_table}
+
+- Seed noise dominates. Over seeds 0-9 optuna-gp had 0.012 on Hartmann-6 against our 0.030,
+  but over seeds 0-29 it had 0.080 against our 0.024: ours ends in a local optimum (-3.20,
+  -3.14, once -2.87) on 14 of 30 seeds, optuna-gp on 11 of 30 but four of those far below
+  (-2.51 to -1.25). No variant changed how often ours gets stuck; the same seeds fail with every
+  variant, so the initial design decides the basin.
+- Kept (E): gradient refinement also starts from the best observed point, as Optuna's
+  acquisition optimiser does. It finds the small improvements next to the incumbent that
+  the candidates miss, which is what a warm-started child needs to beat its parent's best:
+  in the warm-start benchmark the IdenticalDataAndAlgorithm child now reaches it within 10
+  jobs on all five seeds (1, 3, 1, 9, 2 jobs; before 1, 2, 2, 4, 11). On seeds 6-10, outside
+  that benchmark, both versions stayed within 10 (now 1, 1, 6, 5, 8; before 5, 1, 6, 6, 2),
+  so this is a small effect. On the synthetic problems it is neutral over 30 seeds; on
+  hgb_cancer it helped a little (0.071 vs 0.079 over 20 seeds). At batch 10 on seeds 0-4
+  it was worse on Hartmann-6 because of one seed (seed 1: -1.39 against -2.90; 0.159 vs
+  0.063 on average) and about equal elsewhere (Levy-10 0.162 vs 0.148, mixed 0.004 vs
+  0.003).
+- Not kept: averaging EI over hyperparameter draws (4x the acquisition cost and worse,
+  probably because draws with short length scales dominate the average of EI and make the
+  search too exploratory), starting the hyperparameter fit at high noise and `standard`
+  warping (both within noise).
+{outcome}"""
+
+NOTES = _NOTES_TEMPLATE.format(
+    tried_table=table(
+        ["variant", "sequential", "batch 10", "mean seq", "mean b10"],
+        [list(r) for r in _TRIED_ROWS],
+    ),
+    round2_table=table(
+        ["variant", "seeds 0-9", "seeds 0-29"],
+        [list(r) for r in _ROUND2_ROWS],
+    ),
+    outcome=_OUTCOME,
+)
