@@ -97,6 +97,17 @@ _TRAINING_UPDATABLE = frozenset(TrainingJobRecord.__dataclass_fields__) - _TRAIN
 _TUNING_SORT = {"Name": "name_lower", "Status": "status", "CreationTime": "creation_time"}
 
 
+@contextmanager
+def _write_errors(conflict: TunesmithError | None) -> Iterator[None]:
+    """Database errors of a write as the store's own: ``conflict`` for a key violation."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise (conflict or StoreError(f"Store constraint violated: {exc.orig}")) from exc
+    except SQLAlchemyError as exc:
+        raise StoreError(f"Writing to the store failed: {exc}") from exc
+
+
 class _Batch:
     """The transaction of one :meth:`Store.batch` block, begun at its first write."""
 
@@ -179,7 +190,7 @@ class Store:
         ``conflict`` is raised instead of a unique-key violation (a concurrent insert). Inside
         :meth:`batch` the session joins the batch's transaction instead.
         """
-        try:
+        with _write_errors(conflict):
             batch = self._batch_connection()
             if batch is not None:
                 with Session(
@@ -190,26 +201,18 @@ class Store:
             else:
                 with self._writer.begin() as session:
                     yield session
-        except IntegrityError as exc:
-            raise (conflict or StoreError(f"Store constraint violated: {exc.orig}")) from exc
-        except SQLAlchemyError as exc:
-            raise StoreError(f"Writing to the store failed: {exc}") from exc
 
     @contextmanager
     def _write_sql(self, conflict: TunesmithError | None = None) -> Iterator[Connection]:
         """Like :meth:`_write` but a plain connection: the training-job hot path (launch,
         start, metrics, finish) runs once or more per job and skips the ORM's unit of work."""
-        try:
+        with _write_errors(conflict):
             batch = self._batch_connection()
             if batch is not None:
                 yield batch
             else:
                 with self._write_engine.begin() as conn:
                     yield conn
-        except IntegrityError as exc:
-            raise (conflict or StoreError(f"Store constraint violated: {exc.orig}")) from exc
-        except SQLAlchemyError as exc:
-            raise StoreError(f"Writing to the store failed: {exc}") from exc
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -229,10 +232,8 @@ class Store:
             batch.end(failed=True)
             raise
         self._local.batch = None
-        try:
+        with _write_errors(None):
             batch.end(failed=False)
-        except SQLAlchemyError as exc:
-            raise StoreError(f"Writing to the store failed: {exc}") from exc
 
     def _batch_connection(self) -> Connection | None:
         batch: _Batch | None = getattr(self._local, "batch", None)
