@@ -163,19 +163,25 @@ def test_kill_9_adopts_running_jobs_and_retries_dead_ones(tmp_path: Path, retrie
     assert not any(_alive(p) for p in pids.values())
 
 
-@pytest.mark.timeout(240)
-def test_ctrl_c_leave_then_resume_adopts(tmp_path: Path) -> None:
+def _tune_then_leave(tmp_path: Path) -> tuple[Path, Path, dict[str, int], str]:
+    """Run a 2-job tuning job, Ctrl-C it with "leave" once both jobs reported a metric:
+    (home, gates, pid of each training job, the CLI's output)."""
     home, gates = tmp_path / "home", tmp_path / "gates"
     tune = _cli(home, "tune", str(_spec(tmp_path, gates, max_jobs=2)), "--on-interrupt", "leave")
     try:
         _wait_until("both first metrics", lambda: _count(home, _EVENTS) >= 2)
-        before = _jobs(home)
-        pids = {name: job[2] for name, job in before.items()}
+        pids = {name: job[2] for name, job in _jobs(home).items()}
         tune.send_signal(signal.SIGINT)
         code, output = _finish(tune, timeout=60)
     finally:
         tune.kill()
     assert code == 4, output
+    return home, gates, pids, output
+
+
+@pytest.mark.timeout(240)
+def test_ctrl_c_leave_then_resume_adopts(tmp_path: Path) -> None:
+    home, gates, pids, output = _tune_then_leave(tmp_path)
     assert "Left 2 training job(s) running" in output
     assert all(_alive(pid) for pid in pids.values())
     assert _query(home, "select status, lease_owner from tuning_jobs") == [("InProgress", None)]
@@ -203,16 +209,8 @@ def test_ctrl_c_leave_then_resume_adopts(tmp_path: Path) -> None:
 
 @pytest.mark.timeout(120)
 def test_stop_after_leave_ends_the_left_processes(tmp_path: Path) -> None:
-    home, gates = tmp_path / "home", tmp_path / "gates"
-    tune = _cli(home, "tune", str(_spec(tmp_path, gates, max_jobs=2)), "--on-interrupt", "leave")
-    try:
-        _wait_until("both first metrics", lambda: _count(home, _EVENTS) >= 2)
-        pids = [job[2] for job in _jobs(home).values()]
-        tune.send_signal(signal.SIGINT)
-        code, output = _finish(tune, timeout=60)
-    finally:
-        tune.kill()
-    assert code == 4, output
+    home, _, by_name, _ = _tune_then_leave(tmp_path)
+    pids = list(by_name.values())
     assert all(pid and _alive(pid) for pid in pids)
     stop = _cli(home, "stop", "job")
     code, output = _finish(stop, timeout=60)
@@ -292,16 +290,8 @@ def test_resume_offset_skips_exactly_the_stored_matches(tmp_path: Path) -> None:
 
 @pytest.mark.timeout(180)
 def test_a_stop_reaches_adopted_jobs(tmp_path: Path) -> None:
-    home, gates = tmp_path / "home", tmp_path / "gates"
-    tune = _cli(home, "tune", str(_spec(tmp_path, gates, max_jobs=2)), "--on-interrupt", "leave")
-    try:
-        _wait_until("both first metrics", lambda: _count(home, _EVENTS) >= 2)
-        pids = [job[2] for job in _jobs(home).values()]
-        tune.send_signal(signal.SIGINT)
-        code, output = _finish(tune, timeout=60)
-    finally:
-        tune.kill()
-    assert code == 4, output
+    home, _, by_name, _ = _tune_then_leave(tmp_path)
+    pids = list(by_name.values())
     resume = _cli(home, "resume", "job")
     owned = "select count(*) from tuning_jobs where lease_owner is not null"
     _wait_until("the resume to take over", lambda: _count(home, owned) == 1)

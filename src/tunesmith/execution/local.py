@@ -128,10 +128,7 @@ class LocalExecutor:
         slot = self._slot_for(request, job)
         slot_holder.append(slot)
         with self._lock:
-            if self._closed:
-                raise ExecutorError("this executor was closed; create a new one to launch jobs")
-            self._running.add(job)
-            self._slots[job] = slot
+            self._register_locked(job, slot, "launch")
             start_now = slot.rejected is not None or (not self._queue and self._fits(slot))
             if start_now:
                 self._grant(slot)
@@ -247,10 +244,7 @@ class LocalExecutor:
         )
         slot = self._slot_for(request, job)
         with self._lock:
-            if self._closed:
-                raise ExecutorError("this executor was closed; create a new one to adopt jobs")
-            self._running.add(job)
-            self._slots[job] = slot
+            self._register_locked(job, slot, "adopt")
             if orphan.pid is not None and slot.rejected is None:
                 self._free_cpus -= slot.cpus
                 devices = [d for d in orphan.devices or () if d in self._free_devices]
@@ -260,6 +254,12 @@ class LocalExecutor:
                 slot.rejected = slot.rejected or "ended"  # holds nothing
         job.start()
         return job
+
+    def _register_locked(self, job: ProcessJob, slot: _Slot, verb: str) -> None:
+        if self._closed:
+            raise ExecutorError(f"this executor was closed; create a new one to {verb} jobs")
+        self._running.add(job)
+        self._slots[job] = slot
 
     def detach_all(self) -> list[str]:
         """Let go of every job without stopping it; they run on for a later adopt."""
