@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -168,3 +169,37 @@ def test_two_processes_and_threads_write_together(tmp_path: Path) -> None:
     theirs = [int(n) for n in out.split()]
     assert sorted(mine + theirs) == list(range(1, 201))
     store.close()
+
+
+def test_many_openers_of_a_brand_new_store_all_succeed(tmp_path: Path) -> None:
+    """Opening a new SQLite store switches it to WAL and migrates it; SQLite can answer
+    "database is locked" at once (without waiting) while another process does the same.
+    Every opener must still succeed: processes that start together on one new file."""
+    opener = textwrap.dedent(
+        """
+        import sys, time
+        from tunesmith.store import Store
+        start = float(sys.argv[2])
+        while time.time() < start:
+            pass
+        for _ in range(3):
+            with Store(sys.argv[1]) as store:
+                store.list_tuning_jobs()
+        print("ok")
+        """
+    )
+    for attempt in range(2):
+        url = f"sqlite:///{tmp_path / f'new-{attempt}.db'}"
+        start = f"{time.time() + 1.5:.3f}"
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", opener, url, start],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(6)
+        ]
+        for proc in procs:
+            out, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0 and out.strip() == "ok", err[-2000:]
