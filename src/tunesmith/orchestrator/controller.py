@@ -101,7 +101,10 @@ class TuningJobController:
         # controller holding the lease is their only writer, so reading them back from the
         # store after every event (quadratic in the number of jobs) is not needed.
         self._records: dict[str, TrainingJobRecord] = {}
-        self._trials: dict[str, tuple[TrainingJobRecord, JobCurve | None, Trial]] = {}
+        # The strategy's view of each job, in launch order; rebuilt only for the jobs whose
+        # record or curve changed since the last suggestion (``_changed``).
+        self._trials: dict[str, Trial] = {}
+        self._changed: set[str] = set()
         self._finished_keys: list[tuple[tuple[datetime, int], str]] | None = None
         self._jobs_root = str(settings.jobs_dir / name)  # each job's folder is in here
         definitions = self.spec.definition.algorithm_specification.metric_definitions
@@ -150,6 +153,7 @@ class TuningJobController:
         try:
             self._records = {r.name: r for r in self.store.list_training_jobs(self.name)}
             self._load_curves()
+            self._changed.update(self._records)
             self._recover_orphans()
             self._loop()
         except recovery.LeaveJobsRunning:
@@ -240,11 +244,10 @@ class TuningJobController:
         return len(self._records)
 
     def _launch_more(self) -> None:
-        records = list(self._records.values())
-        room = min(self.max_parallel - len(self._running), self.max_jobs - len(records))
+        room = min(self.max_parallel - len(self._running), self.max_jobs - len(self._records))
         if room <= 0 or self._exhausted:
             return
-        configs = self.strategy.suggest(room, self._history(records))
+        configs = self.strategy.suggest(room, self._history())
         if len(configs) < room:
             self._exhausted = True
         for config in configs:
@@ -252,18 +255,20 @@ class TuningJobController:
         if configs:
             self._emit_progress()
 
-    def _history(self, records: list[TrainingJobRecord]) -> list[Trial]:
-        """The strategy's view of every job; a job's Trial is rebuilt only when its record
-        or curve changed (both are replaced, never mutated), so asking stays cheap."""
-        trials = []
-        for record in records:
-            curve = self._curves.get(record.name)
-            cached = self._trials.get(record.name)
-            if cached is None or cached[0] is not record or cached[1] is not curve:
-                cached = (record, curve, self._trial(record, curve))
-                self._trials[record.name] = cached
-            trials.append(cached[2])
-        return trials
+    def _history(self) -> list[Trial]:
+        """The strategy's view of every job, in launch order; only the jobs whose record or
+        curve changed since the last call are rebuilt, so asking stays cheap as jobs pile up."""
+        if self._changed:
+            records = self._records
+            changed = sorted(self._changed, key=lambda name: (records[name].ordinal, name))
+            for name in changed:
+                self._trials[name] = self._trial(records[name], self._curves.get(name))
+            self._changed.clear()
+        return list(self._trials.values())
+
+    def _set_curve(self, curve: JobCurve) -> None:
+        self._curves[curve.training_job_name] = curve
+        self._changed.add(curve.training_job_name)
 
     def _trial(self, record: TrainingJobRecord, curve: JobCurve | None) -> Trial:
         config = self.space.parse(record.tuned_hyperparameters)
@@ -309,7 +314,7 @@ class TuningJobController:
         name, ordinal, job_dir = created.name, created.ordinal, Path(created.job_dir or "")
         job = _RunningJob(name, None, ObjectiveTracker(self.objective_name), attempt=1)
         self._running[name] = job
-        self._curves[name] = JobCurve(name, ordinal, (), False)
+        self._set_curve(JobCurve(name, ordinal, (), False))
         request = build_request(self.spec, name, hyperparameters, job_dir, attempt=1)
         job.handle = self.executor.launch(request, self._events.put)
 
@@ -370,7 +375,7 @@ class TuningJobController:
     def _on_objective_report(self, job: _RunningJob, step: int, value: float) -> None:
         """Ask the scheduler at once, so a stop costs no more epochs than it must."""
         curve = self._curves[job.name]
-        self._curves[job.name] = JobCurve(job.name, curve.ordinal, (*curve.values, value), False)
+        self._set_curve(JobCurve(job.name, curve.ordinal, (*curve.values, value), False))
         if job.stop_reason is not None:
             return
         decision = self.scheduler.on_report(job.name, step, value, self._curves)
@@ -422,7 +427,7 @@ class TuningJobController:
         if outcome.failure_kind == FailureKind.RETRYABLE and self._retry(job, event, outcome):
             return
         curve = self._curves[job.name]
-        self._curves[job.name] = JobCurve(job.name, curve.ordinal, curve.values, True)
+        self._set_curve(JobCurve(job.name, curve.ordinal, curve.values, True))
         value, objective_status, note = job.tracker.final()
         billable = None
         if job.started is not None:
@@ -478,7 +483,7 @@ class TuningJobController:
             name, None, ObjectiveTracker(self.objective_name), attempt, used_seconds=used_seconds
         )
         self._running[name] = job
-        self._curves[name] = JobCurve(name, record.ordinal, (), False)  # a fresh curve
+        self._set_curve(JobCurve(name, record.ordinal, (), False))  # a fresh curve
         request = build_request(
             self.spec,
             name,
@@ -493,6 +498,7 @@ class TuningJobController:
         """Remember the record a store write returned (the cache stays exact)."""
         previous = self._records.get(record.name)
         self._records[record.name] = record
+        self._changed.add(record.name)
         if self._finished_keys is not None:
             if previous is not None and previous.status.is_terminal:
                 self._finished_keys.remove((_finish_key(previous), previous.name))
@@ -503,18 +509,21 @@ class TuningJobController:
     def _finished_in_order(self) -> list[TrainingJobRecord]:
         """Finished jobs in the order they ended; kept sorted as they finish (after the first
         call), so the checks after every exit do not sort the whole history again."""
+        return self._first_finished(None)
+
+    def _first_finished(self, count: int | None) -> list[TrainingJobRecord]:
+        """The first ``count`` (None: all) finished jobs in the order they ended."""
         if self._finished_keys is None:
             self._finished_keys = sorted(
                 (_finish_key(r), r.name) for r in self._records.values() if r.status.is_terminal
             )
-        return [self._records[name] for _, name in self._finished_keys]
+        return [self._records[name] for _, name in self._finished_keys[:count]]
 
     def _after_exit(self) -> None:
         """Fail fast, then the completion criteria, after every finished training job."""
         if self._stopping_reason is not None:
             return
-        finished = self._finished_in_order()
-        first = finished[:FAIL_FAST_JOBS]
+        first = self._first_finished(FAIL_FAST_JOBS)
         if len(first) == FAIL_FAST_JOBS and all(
             r.objective_status != ObjectiveStatus.SUCCEEDED for r in first
         ):
@@ -524,6 +533,7 @@ class TuningJobController:
         criteria = self.spec.hyper_parameter_tuning_job_config.tuning_job_completion_criteria
         if criteria is None:
             return
+        finished = self._finished_in_order()
         check = check_completion([_objective_of(r) for r in finished], criteria, self.maximize)
         if check.reason is not None:
             if check.converged:

@@ -9,7 +9,7 @@ import math
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tunesmith.domain.enums import (
@@ -21,16 +21,21 @@ from tunesmith.domain.enums import (
     can_transition_tuning,
 )
 from tunesmith.errors import ResourceInUseError, ResourceNotFoundError, StoreError
+from tunesmith.store.direct import DirectSql
 from tunesmith.store.models import (
     RAW_LIMIT,
-    MetricEventRow,
     TrainingJobRow,
     TuningJobRow,
     column_values,
     finite_or_none,
 )
 from tunesmith.store.records import MetricEventRecord, StatusTransitionRecord, utcnow
-from tunesmith.store.statements import CLOSE_TRANSITION, INSERT_TRANSITION, SELECT_TRAINING
+from tunesmith.store.statements import (
+    CLOSE_TRANSITION,
+    INSERT_TRANSITION,
+    ORDINAL_COUNTER,
+    SELECT_TRAINING,
+)
 
 #: The secondary status a finished job ends in, by primary status.
 TERMINAL_SECONDARY = {
@@ -73,9 +78,12 @@ def tuning_row(session: Session, name: str) -> TuningJobRow:
     return row
 
 
-def training_row(conn: Connection | Session, name: str) -> Row[Any]:
-    """A training job's columns (attribute access like an ORM row, without the ORM)."""
-    row = conn.execute(SELECT_TRAINING, {"pk": name}).one_or_none()
+def training_row(source: DirectSql | Session, name: str) -> Any:
+    """A training job's columns, with attribute access like an ORM row (without the ORM)."""
+    if isinstance(source, DirectSql):
+        row = source.first(SELECT_TRAINING, {"pk": name})
+    else:
+        row = source.execute(SELECT_TRAINING, {"pk": name}).one_or_none()
     if row is None:
         raise ResourceNotFoundError(f"Could not find training job '{name}'.")
     return row
@@ -148,7 +156,7 @@ def affected_rows(result: Any) -> int:
 
 
 def record_transition(
-    conn: Connection | Session,
+    sql: DirectSql,
     training_job_name: str,
     status: SecondaryStatus | str,
     now: datetime,
@@ -159,7 +167,7 @@ def record_transition(
     """Close the job's open transition and open one for ``status`` (plain SQL, no ORM);
     ``first``: a new job's first entry, with nothing to close."""
     if not first:
-        conn.execute(CLOSE_TRANSITION, {"job": training_job_name, "closed_at": now})
+        sql.execute(CLOSE_TRANSITION, {"job": training_job_name, "closed_at": now})
     status = SecondaryStatus(status)
     values = {
         "training_job_name": training_job_name,
@@ -168,15 +176,14 @@ def record_transition(
         "end_time": now if status in FINAL_SECONDARY else None,
         "message": message if message is not None else STATUS_MESSAGES.get(status, ""),
     }
-    result = conn.execute(INSERT_TRANSITION, values)
-    key = result.inserted_primary_key
+    key = sql.insert_returning(INSERT_TRANSITION, values)
     return StatusTransitionRecord(
         training_job_name=training_job_name,
         status=status,
         start_time=now,
         end_time=values["end_time"],
         message=values["message"],
-        id=key[0] if key else None,
+        id=key,
     )
 
 
@@ -197,14 +204,10 @@ def finish_defaults(
     return defaults
 
 
-def ordinal_counter(session: Session, training_job_name: str) -> dict[tuple[str, int], int]:
+def ordinal_counter(sql: DirectSql, training_job_name: str) -> dict[tuple[str, int], int]:
     """The highest ordinal stored so far for each (metric, attempt) of a training job."""
-    query = (
-        select(MetricEventRow.metric_name, MetricEventRow.attempt, func.max(MetricEventRow.ordinal))
-        .where(MetricEventRow.training_job_name == training_job_name)
-        .group_by(MetricEventRow.metric_name, MetricEventRow.attempt)
-    )
-    return {(name, attempt): top or 0 for name, attempt, top in session.execute(query)}
+    rows = sql.rows(ORDINAL_COUNTER, {"job": training_job_name})
+    return {(name, attempt): top or 0 for name, attempt, top in rows}
 
 
 def normalized_event(

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, Select, delete, select, update
+from sqlalchemy import Connection, Engine, Select, delete, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -49,6 +49,7 @@ from tunesmith.store._helpers import (
     tuning_not_found,
     tuning_row,
 )
+from tunesmith.store.direct import DirectSql, StatementCache
 from tunesmith.store.engine import make_engine, upgrade_to_head, writer
 from tunesmith.store.models import (
     TRAINING_JSON_FIELDS,
@@ -152,6 +153,7 @@ class Store:
         self._reader = sessionmaker(self._engine, expire_on_commit=False)
         self._writer = sessionmaker(writer(self._engine), expire_on_commit=False)
         self._write_engine = writer(self._engine)
+        self._statements = StatementCache(self._engine.dialect)
         self._local = threading.local()  # the open batch() connection of each thread
 
     @classmethod
@@ -203,16 +205,25 @@ class Store:
                     yield session
 
     @contextmanager
-    def _write_sql(self, conflict: TunesmithError | None = None) -> Iterator[Connection]:
-        """Like :meth:`_write` but a plain connection: the training-job hot path (launch,
-        start, metrics, finish) runs once or more per job and skips the ORM's unit of work."""
+    def _write_sql(self, conflict: TunesmithError | None = None) -> Iterator[DirectSql]:
+        """Like :meth:`_write` but plain SQL on the driver (:mod:`~tunesmith.store.direct`):
+        the training-job hot path (launch, start, metrics, finish) runs once or more per job
+        and skips the ORM's unit of work and SQLAlchemy's per-statement execution cost."""
         with _write_errors(conflict):
             batch = self._batch_connection()
             if batch is not None:
-                yield batch
+                sql = DirectSql(batch, self._statements)
+                try:
+                    yield sql
+                finally:
+                    sql.close()
             else:
                 with self._write_engine.begin() as conn:
-                    yield conn
+                    sql = DirectSql(conn, self._statements)
+                    try:
+                        yield sql
+                    finally:
+                        sql.close()
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -347,15 +358,11 @@ class Store:
 
     def allocate_training_job_ordinal(self, tuning_job_name: str) -> int:
         """Reserve the next 1-based training-job number of a tuning job, atomically."""
-        with self._write_sql() as conn:
-            return self._allocate_ordinal(conn, tuning_job_name)
-
-    @staticmethod
-    def _allocate_ordinal(conn: Connection, tuning_job_name: str) -> int:
-        lower = {"lower": tuning_job_name.lower()}
-        if affected_rows(conn.execute(statements.BUMP_ORDINAL, lower)) == 0:
-            raise tuning_not_found(tuning_job_name)
-        return int(conn.scalar(statements.NEXT_ORDINAL, lower)) - 1
+        with self._write_sql() as sql:
+            lower = {"lower": tuning_job_name.lower()}
+            if sql.execute(statements.BUMP_ORDINAL, lower) == 0:
+                raise tuning_not_found(tuning_job_name)
+            return int(sql.scalar(statements.NEXT_ORDINAL, lower)) - 1
 
     # --- leases --------------------------------------------------------------------------------
 
@@ -404,8 +411,8 @@ class Store:
         self, record: TrainingJobRecord, *, status_message: str | None = None
     ) -> TrainingJobRecord:
         """Insert a training job and its first SecondaryStatusTransitions entry."""
-        with self._write_sql(conflict=training_exists(record.name)) as conn:
-            return self._insert_training(conn, record, status_message)
+        with self._write_sql(conflict=training_exists(record.name)) as sql:
+            return self._insert_training(sql, record, status_message)
 
     def create_next_training_job(
         self,
@@ -416,17 +423,17 @@ class Store:
     ) -> TrainingJobRecord:
         """Allocate the next ordinal and insert ``make(ordinal)`` in one transaction (the
         launch path: a crash can neither skip a number nor leave it half-used)."""
-        with self._write_sql() as conn:
+        with self._write_sql() as sql:
             lower = {"lower": tuning_job_name.lower()}
-            if affected_rows(conn.execute(statements.BUMP_ORDINAL, lower)) == 0:
+            if sql.execute(statements.BUMP_ORDINAL, lower) == 0:
                 raise tuning_not_found(tuning_job_name)
-            parent, taken = conn.execute(statements.NEXT_ORDINAL_AND_NAME, lower).one()
+            ((parent, taken),) = sql.rows(statements.NEXT_ORDINAL_AND_NAME, lower)
             record = make(int(taken) - 1)
-            return self._insert_training(conn, record, status_message, parent)
+            return self._insert_training(sql, record, status_message, parent)
 
     @staticmethod
     def _insert_training(
-        conn: Connection,
+        sql: DirectSql,
         record: TrainingJobRecord,
         status_message: str | None,
         parent: str | None = None,
@@ -436,16 +443,16 @@ class Store:
         values = to_columns(fields, TRAINING_JSON_FIELDS, TrainingJobStatus)
         if parent is None:
             lower = {"lower": record.tuning_job_name.lower()}
-            parent = conn.scalar(statements.TUNING_NAME, lower)
+            parent = sql.scalar(statements.TUNING_NAME, lower)
             if parent is None:
                 raise tuning_not_found(record.tuning_job_name)
         values["tuning_job_name"] = parent
         try:
-            conn.execute(statements.INSERT_TRAINING, values)
+            sql.execute(statements.INSERT_TRAINING, values)
         except IntegrityError as exc:  # the primary key: the name is taken
             raise training_exists(record.name) from exc
         record_transition(
-            conn,
+            sql,
             record.name,
             values["secondary_status"],
             record.creation_time,
@@ -486,9 +493,9 @@ class Store:
         """
         reject_unknown(fields, _TRAINING_UPDATABLE, "training job")
         values = to_columns(fields, TRAINING_JSON_FIELDS, TrainingJobStatus)
-        with self._write_sql() as conn:
-            row = training_row(conn, name)
-            return self._apply_training(conn, row, values, now, status_message)
+        with self._write_sql() as sql:
+            row = training_row(sql, name)
+            return self._apply_training(sql, row, values, now, status_message)
 
     def finish_training_job(
         self,
@@ -511,16 +518,16 @@ class Store:
         if not final.is_terminal:
             raise StoreError(f"finish_training_job needs a final status, not {final.value}.")
         now = now or utcnow()
-        with self._write_sql() as conn:
-            row = training_row(conn, name)
+        with self._write_sql() as sql:
+            row = training_row(sql, name)
             fields = {**finish_defaults(row, final, fields, now), **fields, "status": final}
             values = to_columns(fields, TRAINING_JSON_FIELDS, TrainingJobStatus)
-            return self._apply_training(conn, row, values, now, status_message)
+            return self._apply_training(sql, row, values, now, status_message)
 
     @staticmethod
     def _apply_training(
-        conn: Connection,
-        row: Row[Any],
+        sql: DirectSql,
+        row: SimpleNamespace,
         values: dict[str, Any],
         now: datetime | None,
         status_message: str | None,
@@ -529,10 +536,10 @@ class Store:
         if "status" in values:
             check_training_transition(row, TrainingJobStatus(values["status"]))
         values = {**values, "last_modified_time": now}
-        conn.execute(statements.UPDATE_TRAINING, {**values, "pk": row.name})
-        merged = {**row._asdict(), **values}
+        sql.execute(statements.UPDATE_TRAINING, {**values, "pk": row.name})
+        merged = {**vars(row), **values}
         if merged["secondary_status"] != row.secondary_status:
-            record_transition(conn, row.name, merged["secondary_status"], now, status_message)
+            record_transition(sql, row.name, merged["secondary_status"], now, status_message)
         return training_record(SimpleNamespace(**merged))
 
     # --- metric events -------------------------------------------------------------------------
@@ -548,12 +555,12 @@ class Store:
         if not events:
             return []
         missing = ResourceNotFoundError(f"Could not find training job '{training_job_name}'.")
-        with self._write_sql(conflict=missing) as conn:  # the foreign key checks the job
+        with self._write_sql(conflict=missing) as sql:  # the foreign key checks the job
             counter: dict[tuple[str, int], int] | None = None
             if any(e.ordinal is None and finite_or_none(e.value) is not None for e in events):
-                counter = ordinal_counter(conn, training_job_name)
+                counter = ordinal_counter(sql, training_job_name)
             stored = [normalized_event(training_job_name, event, counter) for event in events]
-            conn.execute(statements.INSERT_METRIC_EVENTS, [event_columns(e) for e in stored])
+            sql.execute_many(statements.INSERT_METRIC_EVENTS, [event_columns(e) for e in stored])
             return stored
 
     def list_metric_events(
@@ -615,13 +622,13 @@ class Store:
         """
         new = to_enum(SecondaryStatus, status)
         now = now or utcnow()
-        with self._write_sql() as conn:
-            training_row(conn, training_job_name)
-            conn.execute(
+        with self._write_sql() as sql:
+            training_row(sql, training_job_name)
+            sql.execute(
                 statements.UPDATE_TRAINING,
                 {"pk": training_job_name, "secondary_status": new.value, "last_modified_time": now},
             )
-            return record_transition(conn, training_job_name, new, now, message)
+            return record_transition(sql, training_job_name, new, now, message)
 
     def list_status_transitions(self, training_job_name: str) -> list[StatusTransitionRecord]:
         query = (
@@ -643,11 +650,10 @@ class Store:
     ) -> DecisionRecord:
         """Keep a scheduler decision (e.g. kind "STOP") and why it was taken."""
         record = DecisionRecord(training_job_name, kind, reason, step, now or utcnow())
-        with self._write_sql() as conn:
-            training_row(conn, training_job_name)
+        with self._write_sql() as sql:
+            training_row(sql, training_job_name)
             values = {k: v for k, v in asdict(record).items() if k != "id"}
-            key = conn.execute(statements.INSERT_DECISION, values).inserted_primary_key
-            return replace(record, id=key[0] if key else None)
+            return replace(record, id=sql.insert_returning(statements.INSERT_DECISION, values))
 
     def list_decisions(
         self, training_job_name: str | None = None, tuning_job_name: str | None = None

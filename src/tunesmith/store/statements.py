@@ -1,14 +1,14 @@
 """The store's hot-path SQL, built once.
 
 Every training job is created, started, fed metrics and finished through these statements, so
-they are constructed (and their compiled forms cached by SQLAlchemy) once per process rather than
-once per call: building a Core statement costs more than SQLite takes to run it. Parameters are
+they are constructed once per process rather than once per call (building a Core statement costs
+more than SQLite takes to run it) and run through :mod:`tunesmith.store.direct`. Parameters are
 passed at execution; for the ``UPDATE``s, every key that names a column goes into ``SET``.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 
 from tunesmith.store.models import (
     DecisionRow,
@@ -47,6 +47,13 @@ CLOSE_TRANSITION = (
     .where(TRANSITIONS.c.training_job_name == bindparam("job"), TRANSITIONS.c.end_time.is_(None))
     .values(end_time=bindparam("closed_at"))
 )
-INSERT_TRANSITION = insert(TRANSITIONS)
+INSERT_TRANSITION = insert(TRANSITIONS).returning(TRANSITIONS.c.id)
 INSERT_METRIC_EVENTS = insert(METRIC_EVENTS)
-INSERT_DECISION = insert(DECISIONS)
+INSERT_DECISION = insert(DECISIONS).returning(DECISIONS.c.id)
+
+#: Parameter ``job``: the highest ordinal stored for each (metric, attempt) of a training job.
+ORDINAL_COUNTER = (
+    select(METRIC_EVENTS.c.metric_name, METRIC_EVENTS.c.attempt, func.max(METRIC_EVENTS.c.ordinal))
+    .where(METRIC_EVENTS.c.training_job_name == bindparam("job"))
+    .group_by(METRIC_EVENTS.c.metric_name, METRIC_EVENTS.c.attempt)
+)
