@@ -116,7 +116,9 @@ class LocalExecutor:
                 failure_file=spec.layout.failure_file,
                 state_file=spec.layout.state_file,
                 attempt=request.attempt,
-                after_start=lambda: self._spares.make(spec.layout.root.parent),
+                after_start=lambda: self._spares.make(
+                    spec.layout.root.parent, jobdir.skeleton_files(jobdir.config_files(req))
+                ),
             )
 
         job = ProcessJob(
