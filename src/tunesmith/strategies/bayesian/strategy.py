@@ -131,7 +131,7 @@ class BayesianSearch:
         max_fit_points: int = 250,
         prior: str = "unit",
         n_local: int = 512,
-        n_starts: int = 5,
+        n_starts: int = 10,
         n_best_starts: int = 1,
         **options: Any,
     ) -> None:
