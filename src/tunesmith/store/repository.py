@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -209,21 +209,11 @@ class Store:
         """Like :meth:`_write` but plain SQL on the driver (:mod:`~tunesmith.store.direct`):
         the training-job hot path (launch, start, metrics, finish) runs once or more per job
         and skips the ORM's unit of work and SQLAlchemy's per-statement execution cost."""
-        with _write_errors(conflict):
-            batch = self._batch_connection()
-            if batch is not None:
-                sql = DirectSql(batch, self._statements)
-                try:
-                    yield sql
-                finally:
-                    sql.close()
-            else:
-                with self._write_engine.begin() as conn:
-                    sql = DirectSql(conn, self._statements)
-                    try:
-                        yield sql
-                    finally:
-                        sql.close()
+        with _write_errors(conflict), ExitStack() as stack:
+            conn = self._batch_connection() or stack.enter_context(self._write_engine.begin())
+            sql = DirectSql(conn, self._statements)
+            stack.callback(sql.close)  # before the commit
+            yield sql
 
     @contextmanager
     def batch(self) -> Iterator[None]:
