@@ -84,14 +84,12 @@ class JobLayout:
 
 @dataclass(frozen=True)
 class LaunchSpec:
-    """What to run: argv, working folder, full environment, and where things go
-    (``config_files``: the config files written, relative path: content)."""
+    """What to run: argv, working folder, full environment, and where things go."""
 
     argv: list[str]
     cwd: Path
     env: dict[str, str]
     layout: JobLayout
-    config_files: dict[str, bytes]
 
 
 _CPU_COUNT = os.cpu_count() or 1
@@ -472,16 +470,11 @@ def _link_channel(channel: ChannelSpec, target: Path) -> None:
         (target / source.name).symlink_to(source)
 
 
-def write_job_dir(
-    request: TrainingJobRequest,
-    spares: SpareFolders | None = None,
-    files: dict[str, bytes] | None = None,
-) -> JobLayout:
+def write_job_dir(request: TrainingJobRequest, spares: SpareFolders | None = None) -> JobLayout:
     """Create the job folder: sub-folders, config files and channel links.
 
     A new job folder is a skeleton from ``spares`` when one is ready (only the config files
-    it does not already hold are written; ``files`` are the :func:`config_files` when already
-    computed). Safe to call again for a retry: config files and
+    it does not already hold are written). Safe to call again for a retry: config files and
     links are rewritten, a stale ``output/failure`` is removed, ``model/`` and checkpoints are
     kept. Raises ``OSError`` (e.g. ``FileNotFoundError`` for a missing channel source) when the
     folder cannot be made.
@@ -498,7 +491,7 @@ def write_job_dir(
         _make_folders(layout)
         layout.failure_file.unlink(missing_ok=True)
         held = {}
-    for name, content in (files if files is not None else config_files(request)).items():
+    for name, content in config_files(request).items():
         if held.get(name) != content:
             write_file(layout.root / name, content)
     for channel in request.channels:
@@ -525,8 +518,7 @@ def prepare(
     spares: SpareFolders | None = None,
 ) -> LaunchSpec:
     """Write the job folder and return what to run. Raises ``OSError``/``ValueError``."""
-    files = config_files(request)
-    layout = write_job_dir(request, spares, files)
+    layout = write_job_dir(request, spares)
     argv, cwd = build_argv(request)
     if request.program is not None:
         script = cwd / request.program
@@ -534,5 +526,4 @@ def prepare(
             raise FileNotFoundError(
                 f"training program '{request.program}' not found in submit directory {cwd}"
             )
-    env = build_environment(request, parent_env)
-    return LaunchSpec(argv=argv, cwd=cwd, env=env, layout=layout, config_files=files)
+    return LaunchSpec(argv=argv, cwd=cwd, env=build_environment(request, parent_env), layout=layout)

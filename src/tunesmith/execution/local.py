@@ -117,7 +117,7 @@ class LocalExecutor:
                 state_file=spec.layout.state_file,
                 attempt=request.attempt,
                 after_start=lambda: self._spares.make(
-                    spec.layout.root.parent, jobdir.skeleton_files(spec.config_files)
+                    spec.layout.root.parent, jobdir.skeleton_files(jobdir.config_files(req))
                 ),
             )
 
