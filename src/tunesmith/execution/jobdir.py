@@ -22,7 +22,7 @@ from typing import Any
 
 from tunesmith.execution.base import ChannelSpec, TrainingJobRequest
 from tunesmith.execution.jobstate import ENV_ATTEMPT
-from tunesmith.execution.spares import SpareFolders, write_file
+from tunesmith.execution.spares import SpareFolders
 
 HOST = "algo-1"
 INSTANCE_GROUP = "homogeneousCluster"
@@ -451,6 +451,14 @@ def skeleton_files(files: dict[str, bytes]) -> dict[str, bytes]:
     return {name: b"" if name == HYPERPARAMETERS_FILE else data for name, data in files.items()}
 
 
+def _write_file(path: Path, content: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+    try:
+        os.write(fd, content)
+    finally:
+        os.close(fd)
+
+
 def _link_channel(channel: ChannelSpec, target: Path) -> None:
     if not _CHANNEL_NAME.match(channel.name) or not channel.name.strip("."):
         raise ValueError(f"input channel name {channel.name!r} must match {_CHANNEL_NAME.pattern}")
@@ -493,7 +501,7 @@ def write_job_dir(request: TrainingJobRequest, spares: SpareFolders | None = Non
         held = {}
     for name, content in config_files(request).items():
         if held.get(name) != content:
-            write_file(layout.root / name, content)
+            _write_file(layout.root / name, content)
     for channel in request.channels:
         _link_channel(channel, layout.channel_dir(channel.name))
     return layout

@@ -21,8 +21,6 @@ import shutil
 import threading
 from pathlib import Path
 
-from tunesmith.execution.exitwatch import pid_running
-
 _PREFIX = ".spare-"
 
 
@@ -70,7 +68,7 @@ class SpareFolders:
             for sub in self._subfolders:
                 os.mkdir(os.path.join(spare, sub))
             for name, content in (files or {}).items():
-                write_file(os.path.join(spare, name), content)
+                _write(os.path.join(spare, name), content)
         except OSError:
             shutil.rmtree(spare, ignore_errors=True)
             return
@@ -90,8 +88,7 @@ class SpareFolders:
             shutil.rmtree(spare, ignore_errors=True)
 
 
-def write_file(path: str | os.PathLike[str], content: bytes) -> None:
-    """Create or overwrite a file with ``content`` (no text layer: a launch writes several)."""
+def _write(path: str, content: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
     try:
         os.write(fd, content)
@@ -106,5 +103,15 @@ def _remove_abandoned(parent: Path) -> None:
             if not entry.name.startswith(_PREFIX):
                 continue
             pid = entry.name[len(_PREFIX) :].split("-", 1)[0]
-            if pid.isdigit() and int(pid) != os.getpid() and not pid_running(int(pid)):
+            if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
                 shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
