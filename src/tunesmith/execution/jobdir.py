@@ -425,38 +425,8 @@ def build_environment(
 # ----------------------------------------------------------------------------- folder
 
 
-#: The config files of a job folder, relative to it.
-HYPERPARAMETERS_FILE = "input/config/hyperparameters.json"
-RESOURCE_CONFIG_FILE = "input/config/resourceconfig.json"
-INPUT_DATA_CONFIG_FILE = "input/config/inputdataconfig.json"
-
-
-def _json_bytes(obj: Any) -> bytes:
-    return (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode()
-
-
-def config_files(request: TrainingJobRequest) -> dict[str, bytes]:
-    """The job's config files (relative path: content), as the container contract has them."""
-    hyperparameters = {k: str(v) for k, v in request.hyperparameters.items()}
-    return {
-        HYPERPARAMETERS_FILE: _json_bytes(hyperparameters),
-        RESOURCE_CONFIG_FILE: _json_bytes(resource_config(request)),
-        INPUT_DATA_CONFIG_FILE: _json_bytes(input_data_config(request)),
-    }
-
-
-def skeleton_files(files: dict[str, bytes]) -> dict[str, bytes]:
-    """What a skeleton for the next job of the same tuning job holds: the same resource and
-    channel configs, an empty hyperparameters file (its content differs per job)."""
-    return {name: b"" if name == HYPERPARAMETERS_FILE else data for name, data in files.items()}
-
-
-def _write_file(path: Path, content: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
-    try:
-        os.write(fd, content)
-    finally:
-        os.close(fd)
+def _write_json(path: Path, obj: Any) -> None:
+    path.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def _link_channel(channel: ChannelSpec, target: Path) -> None:
@@ -481,27 +451,25 @@ def _link_channel(channel: ChannelSpec, target: Path) -> None:
 def write_job_dir(request: TrainingJobRequest, spares: SpareFolders | None = None) -> JobLayout:
     """Create the job folder: sub-folders, config files and channel links.
 
-    A new job folder is a skeleton from ``spares`` when one is ready (only the config files
-    it does not already hold are written). Safe to call again for a retry: config files and
-    links are rewritten, a stale ``output/failure`` is removed, ``model/`` and checkpoints are
-    kept. Raises ``OSError`` (e.g. ``FileNotFoundError`` for a missing channel source) when the
-    folder cannot be made.
+    A new job folder is a skeleton from ``spares`` when one is ready. Safe to call again for a
+    retry: config files and links are rewritten, a stale ``output/failure`` is removed,
+    ``model/`` and checkpoints are kept. Raises ``OSError`` (e.g. ``FileNotFoundError`` for a
+    missing channel source) when the folder cannot be made.
     """
     layout = job_layout(request)
-    held = None
-    if (
+    fresh = (
         spares is not None
         and layout.checkpoint_dir == layout.root / "checkpoints"
         and not os.path.lexists(layout.root)
-    ):
-        held = spares.take(layout.root)
-    if held is None:
+        and spares.take(layout.root)
+    )
+    if not fresh:
         _make_folders(layout)
         layout.failure_file.unlink(missing_ok=True)
-        held = {}
-    for name, content in config_files(request).items():
-        if held.get(name) != content:
-            _write_file(layout.root / name, content)
+    hyperparameters = {k: str(v) for k, v in request.hyperparameters.items()}
+    _write_json(layout.config_dir / "hyperparameters.json", hyperparameters)
+    _write_json(layout.config_dir / "resourceconfig.json", resource_config(request))
+    _write_json(layout.config_dir / "inputdataconfig.json", input_data_config(request))
     for channel in request.channels:
         _link_channel(channel, layout.channel_dir(channel.name))
     return layout

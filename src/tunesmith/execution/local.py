@@ -116,9 +116,7 @@ class LocalExecutor:
                 failure_file=spec.layout.failure_file,
                 state_file=spec.layout.state_file,
                 attempt=request.attempt,
-                after_start=lambda: self._spares.make(
-                    spec.layout.root.parent, jobdir.skeleton_files(jobdir.config_files(req))
-                ),
+                after_start=lambda: self._spares.make(spec.layout.root.parent),
             )
 
         job = ProcessJob(
