@@ -22,7 +22,6 @@ from typing import Any
 
 from tunesmith.execution.base import ChannelSpec, TrainingJobRequest
 from tunesmith.execution.jobstate import ENV_ATTEMPT
-from tunesmith.execution.spares import SpareFolders
 
 HOST = "algo-1"
 INSTANCE_GROUP = "homogeneousCluster"
@@ -125,33 +124,6 @@ def _layout(root_dir: str, checkpoints: str | None) -> JobLayout:
         code_dir=root / "code",
         logs_dir=root / "logs",
     )
-
-
-def _folders(layout: JobLayout) -> tuple[Path, ...]:
-    """Every folder a job folder is made of, parents first."""
-    return (
-        layout.root,
-        layout.input_dir,
-        layout.config_dir,
-        layout.data_dir,
-        layout.model_dir,
-        layout.output_dir,
-        layout.output_data_dir,
-        layout.intermediate_dir,
-        layout.logs_dir,
-        layout.checkpoint_dir,
-    )
-
-
-#: A job folder's sub-folders relative to it, parents first (what a spare skeleton holds).
-SUBFOLDERS = tuple(
-    os.path.relpath(folder, "/job") for folder in _folders(_layout("/job", None))[1:]
-)
-
-
-def spare_folders() -> SpareFolders:
-    """Skeletons of job folders made ahead of time (see :mod:`~tunesmith.execution.spares`)."""
-    return SpareFolders(SUBFOLDERS)
 
 
 def decode_value(raw: str) -> Any:
@@ -448,24 +420,36 @@ def _link_channel(channel: ChannelSpec, target: Path) -> None:
         (target / source.name).symlink_to(source)
 
 
-def write_job_dir(request: TrainingJobRequest, spares: SpareFolders | None = None) -> JobLayout:
+def write_job_dir(request: TrainingJobRequest) -> JobLayout:
     """Create the job folder: sub-folders, config files and channel links.
 
-    A new job folder is a skeleton from ``spares`` when one is ready. Safe to call again for a
-    retry: config files and links are rewritten, a stale ``output/failure`` is removed,
-    ``model/`` and checkpoints are kept. Raises ``OSError`` (e.g. ``FileNotFoundError`` for a
-    missing channel source) when the folder cannot be made.
+    Safe to call again for a retry: config files and links are rewritten, a stale
+    ``output/failure`` is removed, ``model/`` and checkpoints are kept. Raises ``OSError``
+    (e.g. ``FileNotFoundError`` for a missing channel source) when the folder cannot be made.
     """
     layout = job_layout(request)
-    fresh = (
-        spares is not None
-        and layout.checkpoint_dir == layout.root / "checkpoints"
-        and not os.path.lexists(layout.root)
-        and spares.take(layout.root)
-    )
-    if not fresh:
-        _make_folders(layout)
-        layout.failure_file.unlink(missing_ok=True)
+    # Parents before children: one mkdir call each (Path.mkdir(parents=True) on a new folder
+    # first fails, then climbs), which is most of the cost of preparing a job.
+    for folder in (
+        layout.root,
+        layout.input_dir,
+        layout.config_dir,
+        layout.data_dir,
+        layout.model_dir,
+        layout.output_dir,
+        layout.output_data_dir,
+        layout.intermediate_dir,
+        layout.logs_dir,
+        layout.checkpoint_dir,
+    ):
+        try:
+            os.mkdir(folder)
+        except FileExistsError:
+            if not folder.is_dir():
+                raise
+        except FileNotFoundError:
+            folder.mkdir(parents=True, exist_ok=True)
+    layout.failure_file.unlink(missing_ok=True)
     hyperparameters = {k: str(v) for k, v in request.hyperparameters.items()}
     _write_json(layout.config_dir / "hyperparameters.json", hyperparameters)
     _write_json(layout.config_dir / "resourceconfig.json", resource_config(request))
@@ -475,26 +459,9 @@ def write_job_dir(request: TrainingJobRequest, spares: SpareFolders | None = Non
     return layout
 
 
-def _make_folders(layout: JobLayout) -> None:
-    # Parents before children: one mkdir call each (Path.mkdir(parents=True) on a new folder
-    # first fails, then climbs).
-    for folder in _folders(layout):
-        try:
-            os.mkdir(folder)
-        except FileExistsError:
-            if not folder.is_dir():
-                raise
-        except FileNotFoundError:
-            folder.mkdir(parents=True, exist_ok=True)
-
-
-def prepare(
-    request: TrainingJobRequest,
-    parent_env: Mapping[str, str] | None = None,
-    spares: SpareFolders | None = None,
-) -> LaunchSpec:
+def prepare(request: TrainingJobRequest, parent_env: Mapping[str, str] | None = None) -> LaunchSpec:
     """Write the job folder and return what to run. Raises ``OSError``/``ValueError``."""
-    layout = write_job_dir(request, spares)
+    layout = write_job_dir(request)
     argv, cwd = build_argv(request)
     if request.program is not None:
         script = cwd / request.program

@@ -89,7 +89,6 @@ class LocalExecutor:
         self._free_cpus = self.total_cpus
         self._free_devices = list(self._devices)
         self._closed = False
-        self._spares = jobdir.spare_folders()
 
     # ------------------------------------------------------------------ contract
 
@@ -107,7 +106,7 @@ class LocalExecutor:
                 env = dict(request.environment)
                 env["CUDA_VISIBLE_DEVICES"] = ",".join(slot.devices)
                 req = dataclasses.replace(request, environment=env)
-            spec = jobdir.prepare(req, parent_env, self._spares)
+            spec = jobdir.prepare(req, parent_env)
             return LaunchPlan(
                 argv=spec.argv,
                 cwd=spec.cwd,
@@ -116,7 +115,6 @@ class LocalExecutor:
                 failure_file=spec.layout.failure_file,
                 state_file=spec.layout.state_file,
                 attempt=request.attempt,
-                after_start=lambda: self._spares.make(spec.layout.root.parent),
             )
 
         job = ProcessJob(
@@ -168,7 +166,6 @@ class LocalExecutor:
             self.stop(job)
         for job in jobs:
             job.wait()
-        self._spares.discard()
 
     # ------------------------------------------------------------------ adoption
 
@@ -276,7 +273,6 @@ class LocalExecutor:
             job.start()  # never started: its supervisor ends at once
         for job in jobs:
             job.wait()
-        self._spares.discard()
         return [job.training_job_name for job in jobs]
 
     # ------------------------------------------------------------------ status

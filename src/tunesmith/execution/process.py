@@ -73,8 +73,6 @@ class LaunchPlan:
     ``env`` is extended in place with the log offset, start time and deadline (``ENV_*`` in
     :mod:`~tunesmith.execution.jobstate`), so a later supervisor can adopt the process.
     ``state_file``, when set, receives a :class:`JobState` when the process ends or is left.
-    ``after_start`` runs on the supervisor thread once the process runs (work for the next
-    launch that should not wait on the critical path between two jobs); it must not raise.
     """
 
     argv: list[str]
@@ -84,7 +82,6 @@ class LaunchPlan:
     failure_file: Path  # the job's output/failure
     state_file: Path | None = None
     attempt: int = 1
-    after_start: Callable[[], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -266,8 +263,6 @@ class ProcessJob:
                 return
         finally:
             os.close(log_fd)
-        if plan.after_start is not None:
-            plan.after_start()
         state = JobState(plan.attempt, proc.pid, log_start, started, deadline)
         self._supervise_process(
             proc.pid, tail, plan.log_file, plan.failure_file, plan.state_file, state, proc
