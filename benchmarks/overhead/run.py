@@ -236,12 +236,11 @@ def report(
     lines += [
         "",
         "What a job costs the local executor, above starting its process: its folder (the "
-        "container contract: ten folders and three JSON files; a skeleton made while the "
-        "previous job ran is renamed into place), a reused supervisor thread that follows the "
-        "log file the process writes (inotify) and its exit (a pidfd), and three short SQLite "
-        "transactions (number and create the job; it started; its metrics and its end) - each "
-        "burst of job events is written in one transaction, its SQL compiled once and run on "
-        "the driver's cursor.",
+        "container contract: ten folders and three JSON files), a reused supervisor thread "
+        "that follows the log file the process writes (inotify) and its exit (a pidfd), and "
+        "three short SQLite transactions (number and create the job; it started; its metrics "
+        "and its end) - each burst of job events is written in one transaction, its SQL "
+        "compiled once and run on the driver's cursor.",
         END,
     ]
     return "\n".join(lines)
