@@ -55,6 +55,19 @@ def _left_running(tmp_path: Path, tail: str = "", **extra: object):  # type: ign
     return request, job.pid
 
 
+def _replay(query: OrphanQuery, request, resume: int):  # type: ignore[no-untyped-def]
+    """A new executor finds a job whose process already ended and replays it from ``resume``:
+    (the orphan found, the events replayed, the exit)."""
+    executor = LocalExecutor(stop_grace_seconds=1.0)
+    try:
+        orphan = executor.find_orphans([query])[request.training_job_name]
+        recorder = Recorder()
+        executor.adopt(request, orphan, resume, recorder)
+        return orphan, recorder, recorder.exited()
+    finally:
+        executor.close()
+
+
 def test_a_detached_job_runs_on_and_is_adopted(tmp_path: Path) -> None:
     request, pid = _left_running(tmp_path)
     second = LocalExecutor(stop_grace_seconds=1.0)
@@ -130,15 +143,8 @@ def test_a_left_job_that_ended_unobserved_is_replayed(tmp_path: Path) -> None:
     deadline = time.monotonic() + 10
     while _alive(pid) and time.monotonic() < deadline:
         time.sleep(0.01)
-    second = LocalExecutor(stop_grace_seconds=1.0)
-    try:
-        orphan = second.find_orphans([_query(request, pid)])[request.training_job_name]
-        assert orphan.pid is None and orphan.ended is not None and orphan.ended.left
-        recorder = Recorder()
-        second.adopt(request, orphan, len(b"loss=1.0\n"), recorder)
-        exited = recorder.exited()
-    finally:
-        second.close()
+    orphan, recorder, exited = _replay(_query(request, pid), request, len(b"loss=1.0\n"))
+    assert orphan.pid is None and orphan.ended is not None and orphan.ended.left
     assert recorder.lines() == ["loss=0.5"]
     assert exited.exit_code == 0 and not exited.exit_status_known
 
@@ -153,15 +159,8 @@ def test_an_exit_recorded_before_the_controller_died_is_exact(tmp_path: Path) ->
     first.launch(request, recorder)
     assert recorder.exited().exit_code == 3
     first.close()
-    second = LocalExecutor()
-    try:
-        orphan = second.find_orphans([_query(request)])[request.training_job_name]
-        assert orphan.pid is None and orphan.ended is not None and orphan.ended.exit_code == 3
-        replay = Recorder()
-        second.adopt(request, orphan, len(b"loss=1.0\n"), replay)
-        exited = replay.exited()
-    finally:
-        second.close()
+    orphan, replay, exited = _replay(_query(request), request, len(b"loss=1.0\n"))
+    assert orphan.pid is None and orphan.ended is not None and orphan.ended.exit_code == 3
     assert replay.lines() == ["loss=0.5"]
     assert exited.exit_code == 3 and exited.exit_status_known
     assert "loss=1.0" in exited.stderr_tail  # the tail includes lines before the resume point
