@@ -107,7 +107,8 @@ def write_report(data: dict[str, Any], out: Path) -> None:
     if data["seeds"] < 10:
         md += [
             f"> **Note:** these tables come from a {data['seeds']}-seed run; the protocol asks "
-            "for at least 10 seeds, which the default command runs (about an hour on 2 cores)."
+            "for at least 10 seeds; the default command runs 20 (about an hour and a half on "
+            "2 cores)."
             + (f" {data['note']}" if data.get("note") else ""),
             "",
         ]

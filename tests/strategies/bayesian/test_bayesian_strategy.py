@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -141,13 +142,16 @@ def test_pending_only_history_spreads_out() -> None:
     assert len(out) == 3 and not seen & {json.dumps(o) for o in out}
 
 
-def test_batch_with_pending_jobs_spreads() -> None:
+@pytest.mark.parametrize(
+    "options", [{}, {"n_fantasies": 2}, {"pending": "believer"}], ids=["fantasies", "two", "kb"]
+)
+def test_batch_with_pending_jobs_spreads(options: dict[str, Any]) -> None:
     rng = np.random.default_rng(3)
     history = []
     for _ in range(12):
         c = BRANIN.sample(rng)
         history.append(Trial(c, TrialState.COMPLETED, branin(c)))
-    strategy = BayesianSearch(BRANIN, seed=0)
+    strategy = BayesianSearch(BRANIN, seed=0, **options)
     first = strategy.suggest(1, history)[0]
     history.append(Trial(first, TrialState.PENDING))
     batch = strategy.suggest(5, history)
@@ -155,6 +159,13 @@ def test_batch_with_pending_jobs_spreads() -> None:
     assert len(batch) == 5
     d = np.sqrt(((pts[:, None] - pts[None]) ** 2).sum(-1)) + np.eye(len(pts))
     assert d.min() > 0.02  # distinct and not piled on each other or on the pending job
+
+
+def test_invalid_options_are_rejected() -> None:
+    with pytest.raises(ValueError, match="n_fantasies"):
+        BayesianSearch(BRANIN, seed=0, n_fantasies=0)
+    with pytest.raises(TypeError, match="unknown BayesianSearch options"):
+        BayesianSearch(BRANIN, seed=0, fantasies=8)
 
 
 def test_finite_space_is_exhausted_without_repeats() -> None:

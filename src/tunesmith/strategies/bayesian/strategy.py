@@ -114,7 +114,8 @@ class BayesianSearch:
     points per proposal), ``n_starts`` (gradient-refined starts among the candidates),
     ``n_best_starts`` (best observed points also refined from), ``n_restarts`` (extra
     hyperparameter restarts), ``max_fit_points`` (subset size for hyperparameter fitting),
-    ``prior`` ("unit" | "dimension": length-scale prior, see ``gp.py``).
+    ``prior`` ("unit" | "dimension": length-scale prior, see ``gp.py``), ``n_fantasies``
+    (joint samples of the pending jobs' outcomes EI is averaged over, see ``pending.py``).
     """
 
     def __init__(
@@ -133,6 +134,7 @@ class BayesianSearch:
         n_local: int = 512,
         n_starts: int = 10,
         n_best_starts: int = 1,
+        n_fantasies: int = 8,
         **options: Any,
     ) -> None:
         if options:
@@ -143,6 +145,8 @@ class BayesianSearch:
             raise ValueError("prior must be 'unit' or 'dimension'")
         if pending not in ("believer", "fantasies", "liar-min", "liar-mean"):
             raise ValueError("pending must be 'believer', 'fantasies', 'liar-min' or 'liar-mean'")
+        if n_fantasies < 1:
+            raise ValueError("n_fantasies must be at least 1")
         self.space = space
         self.maximize = maximize
         self.seed = int(np.random.SeedSequence().entropy % 2**32) if seed is None else int(seed)
@@ -156,6 +160,7 @@ class BayesianSearch:
         self.n_local = n_local
         self.n_starts = n_starts
         self.n_best_starts = n_best_starts
+        self.n_fantasies = n_fantasies
         self.layout = layout_for(space)
         self._capacity = _capacity(space)
         self._hyper_cache: dict[bytes, Hyper] = {}
@@ -211,6 +216,7 @@ class BayesianSearch:
             n_local=self.n_local,
             n_starts=self.n_starts,
             n_best_starts=self.n_best_starts,
+            n_fantasies=self.n_fantasies,
         )
 
     # ------------------------------------------------------------------ internals
