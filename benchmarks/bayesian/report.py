@@ -108,8 +108,7 @@ def write_report(data: dict[str, Any], out: Path) -> None:
         md += [
             f"> **Note:** these tables come from a {data['seeds']}-seed run; the protocol asks "
             "for at least 10 seeds; the default command runs 20 (about an hour and a half on "
-            "2 cores)."
-            + (f" {data['note']}" if data.get("note") else ""),
+            "2 cores)." + (f" {data['note']}" if data.get("note") else ""),
             "",
         ]
     summary = []
