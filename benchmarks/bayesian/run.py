@@ -75,8 +75,8 @@ def _task_key(method: str, problem: str, seed: int, batch: int, options: dict[st
     return json.dumps([method, problem, seed, batch, options], sort_keys=True)
 
 
-def _kept_runs(log: Path, tasks: list[Any]) -> list[dict[str, Any]]:
-    """Runs in ``log`` that match one of ``tasks`` (the first of duplicates)."""
+def _kept_runs(log: Path, tasks: list[Any]) -> dict[str, dict[str, Any]]:
+    """Runs in ``log`` that match one of ``tasks`` (the first of duplicates), by task key."""
     wanted = {_task_key(*t) for t in tasks}
     kept: dict[str, dict[str, Any]] = {}
     if log.exists():
@@ -86,7 +86,7 @@ def _kept_runs(log: Path, tasks: list[Any]) -> list[dict[str, Any]]:
                 key = _task_key(r["method"], r["problem"], r["seed"], r["batch"], r["options"])
                 if key in wanted:
                     kept.setdefault(key, r)
-    return list(kept.values())
+    return kept
 
 
 def _pool_map(
@@ -154,13 +154,12 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{len(tasks)} runs on {args.workers} workers", file=sys.stderr)
     t0 = time.time()
     log = data_dir / "bayesian-runs.jsonl"
-    kept = _kept_runs(log, tasks) if args.keep_runs else []
+    kept = _kept_runs(log, tasks) if args.keep_runs else {}
     if not args.keep_runs:
         log.unlink(missing_ok=True)
-    done = {_task_key(r["method"], r["problem"], r["seed"], r["batch"], r["options"]) for r in kept}
-    todo = [t for t in tasks if _task_key(*t) not in done]
+    todo = [t for t in tasks if _task_key(*t) not in kept]
     print(f"{len(kept)} runs kept, {len(todo)} to run", file=sys.stderr)
-    runs = kept + _pool_map(todo, args.workers, log=log)
+    runs = [*kept.values(), *_pool_map(todo, args.workers, log=log)]
     print(f"runs done in {time.time() - t0:.0f} s", file=sys.stderr)
     skip = set(args.skip.split(","))
     saved_path = data_dir / "bayesian-benchmark.json"
