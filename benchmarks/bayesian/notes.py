@@ -238,7 +238,12 @@ the suite mean by more than the gap between the two GPs (second round).
   batch for the posterior mean's minimum made both problems worse (0.111 / 0.217 and
   0.144 / 0.259), and so did Thompson sampling for the later proposals of a batch (the minimum
   of one joint posterior sample over the candidates: 0.111 / 0.313; with the pending jobs
-  fantasised at their posterior mean: 0.134 / 0.284)."""
+  fantasised at their posterior mean: 0.134 / 0.284), and local penalisation (EI of the real
+  observations times Gonzalez et al.'s Lipschitz penalisers around the pending points:
+  0.176 / 0.312). The two Hartmann-6 seeds that cost most at batch 10 (14 and 17, -2.07 and
+  -1.32) start from a poor design and climb: sequentially each step moves the incumbent
+  (seed 17: -0.85, -1.80 after 20, -2.91 after 30), in batches of 10 only about one proposal
+  per batch climbs (-0.85, -0.93, -1.14, -1.21, -1.32); optuna-gp fails on seed 14 too."""
 
 _NOTES_TEMPLATE = """### Notes
 
