@@ -15,6 +15,7 @@ from tunesmith.strategies.bayesian.gp import (
     warp_targets,
 )
 from tunesmith.strategies.bayesian.optimize import IntegerDim, Layout, maximize, sobol
+from tunesmith.strategies.bayesian.pending import _Acquisition
 
 
 def test_log_h_matches_naive_and_stays_finite() -> None:
@@ -40,6 +41,49 @@ def test_log_ei_gradient_matches_finite_differences() -> None:
         dq[:, j] += eps
         fd = (log_ei(*gp.predict(dq), best) - val) / eps
         assert np.allclose(grad[:, j], fd, rtol=1e-3, atol=1e-4)
+
+
+def _fantasy_setup() -> tuple[np.ndarray, np.ndarray, Hyper, np.ndarray]:
+    rng = np.random.default_rng(3)
+    x = rng.random((14, 3))
+    z = warp_targets(np.sin(5 * x).sum(1), "standard")
+    targets = np.column_stack([np.r_[z, rng.normal(size=3)] for _ in range(5)])
+    xs = np.vstack([x, rng.random((3, 3))])
+    return xs, targets, Hyper(np.array([0.3, 0.5, 0.4]), 1.0, 1e-4), rng.random((6, 3))
+
+
+def test_matrix_targets_match_one_gp_per_column() -> None:
+    """Fantasies share one factorisation: each column must get exactly its own posterior."""
+    xs, targets, hyper, q = _fantasy_setup()
+    joint = GaussianProcess(xs, targets, hyper, 3)
+    mean, var = joint.predict(q)
+    jm, jv, jdm, jdv = joint.predict_grad(q)
+    for f in range(targets.shape[1]):
+        alone = GaussianProcess(xs, targets[:, f], hyper, 3)
+        m1, v1 = alone.predict(q)
+        _, _, dm1, dv1 = alone.predict_grad(q)
+        assert np.allclose(mean[:, f], m1) and np.allclose(var, v1)
+        assert np.allclose(jm[:, f], m1) and np.allclose(jv, v1)
+        assert np.allclose(jdm[:, f], dm1) and np.allclose(jdv, dv1)
+
+
+def test_fantasy_average_and_its_gradient() -> None:
+    """log of the mean EI over fantasies, each with its own incumbent, and its exact gradient."""
+    xs, targets, hyper, q = _fantasy_setup()
+    bests = targets.min(axis=0) - np.linspace(0.0, 0.4, targets.shape[1])
+    acq = _Acquisition(GaussianProcess(xs, targets, hyper, 3), bests)
+    per = [
+        np.exp(log_ei(*GaussianProcess(xs, targets[:, f], hyper, 3).predict(q), bests[f]))
+        for f in range(len(bests))
+    ]
+    assert np.allclose(acq(q), np.log(np.mean(per, axis=0)))
+    val, grad = acq.with_grad(q)
+    assert np.allclose(val, acq(q))
+    eps = 1e-6
+    for j in range(3):
+        dq = q.copy()
+        dq[:, j] += eps
+        assert np.allclose(grad[:, j], (acq(dq) - val) / eps, rtol=1e-3, atol=1e-4)
 
 
 @pytest.mark.parametrize("prior", ["dimension", "unit"])

@@ -191,7 +191,11 @@ def fit_hyper(
 
 
 class GaussianProcess:
-    """Exact GP posterior for fixed hyperparameters (zero prior mean on warped targets)."""
+    """Exact GP posterior for fixed hyperparameters (zero prior mean on warped targets).
+
+    ``y`` may be a matrix, one column per set of targets on the same inputs (the fantasies of
+    ``pending.py``): the factorisation and the variance are shared, each column gets its mean.
+    """
 
     def __init__(self, x: np.ndarray, y: np.ndarray, hyper: Hyper, n_noiseless: int = 0) -> None:
         """``n_noiseless`` trailing rows are fantasies: conditioned on with jitter only, so the
@@ -230,11 +234,12 @@ class GaussianProcess:
         return matern52(xs, xs, self.hyper.ls, self.hyper.s2) - v.T @ v
 
     def predict_grad(self, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Mean, variance and their gradients w.r.t. the inputs, for local refinement."""
+        """Mean, variance and their gradients w.r.t. the inputs, for local refinement (with a
+        matrix ``y``: mean ``(m, F)`` and its gradient ``(m, F, d)``)."""
         ks, dks = matern52_dx(xs, self.x, self.hyper.ls, self.hyper.s2)
         mean = ks @ self.alpha
         kinv_k = linalg.cho_solve((self.chol, True), ks.T, check_finite=False)  # (n, m)
         var = np.maximum(self.hyper.s2 - (ks * kinv_k.T).sum(1), 1e-12)
-        dmean = np.einsum("mnd,n->md", dks, self.alpha)
+        dmean = np.einsum("mnd,n...->m...d", dks, self.alpha)
         dvar = -2.0 * np.einsum("mnd,nm->md", dks, kinv_k)
         return mean, var, dmean, dvar

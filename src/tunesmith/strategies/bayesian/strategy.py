@@ -134,7 +134,7 @@ class BayesianSearch:
         n_local: int = 512,
         n_starts: int = 10,
         n_best_starts: int = 1,
-        n_fantasies: int = 8,
+        n_fantasies: int = 32,
         **options: Any,
     ) -> None:
         if options:
