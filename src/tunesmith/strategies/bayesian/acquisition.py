@@ -48,7 +48,7 @@ def dlog_h(z: np.ndarray, lh: np.ndarray) -> np.ndarray:
     return np.exp(special.log_ndtr(z) - lh)
 
 
-def log_ei(mean: np.ndarray, var: np.ndarray, best: float) -> np.ndarray:
+def log_ei(mean: np.ndarray, var: np.ndarray, best: float | np.ndarray) -> np.ndarray:
     """log EI of improving below ``best`` for Gaussian predictions (minimisation)."""
     sigma = np.sqrt(var)
     z = (best - mean) / sigma
@@ -56,7 +56,7 @@ def log_ei(mean: np.ndarray, var: np.ndarray, best: float) -> np.ndarray:
 
 
 def log_ei_grad(
-    mean: np.ndarray, var: np.ndarray, dmean: np.ndarray, dvar: np.ndarray, best: float
+    mean: np.ndarray, var: np.ndarray, dmean: np.ndarray, dvar: np.ndarray, best: float | np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """log EI and its gradient w.r.t. the inputs given the posterior gradients."""
     sigma = np.sqrt(var)

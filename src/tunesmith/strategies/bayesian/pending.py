@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import logsumexp
 
-from tunesmith.strategies.bayesian.acquisition import dlog_h, log_ei, log_h
+from tunesmith.strategies.bayesian.acquisition import log_ei, log_ei_grad
 from tunesmith.strategies.bayesian.gp import GaussianProcess, Hyper
 from tunesmith.strategies.bayesian.optimize import Layout, local_candidates, maximize, sobol
 
@@ -60,15 +60,19 @@ class _Acquisition:
 
     def with_grad(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         mean, var, dmean, dvar = self.gp.predict_grad(x)  # (m, F), (m,), (m, F, d), (m, d)
-        sigma = np.sqrt(var)[:, None]
-        z = (self.bests[None, :] - mean) / sigma
-        lh = log_h(z)
-        dsigma = (dvar / (2.0 * sigma))[:, None, :]
-        dz = -(dmean + z[:, :, None] * dsigma) / sigma[:, :, None]
-        grads = dlog_h(z, lh)[:, :, None] * dz + dsigma / sigma[:, :, None]
-        vals = lh + np.log(sigma)
+        m, n_fant = mean.shape
+        # One row per (candidate, fantasy): the fantasies share the variance and its gradient.
+        flat, flat_grad = log_ei_grad(
+            mean.reshape(-1),
+            np.repeat(var, n_fant),
+            dmean.reshape(m * n_fant, -1),
+            np.repeat(dvar, n_fant, axis=0),
+            np.tile(self.bests, m),
+        )
+        vals = flat.reshape(m, n_fant)
         total = logsumexp(vals, axis=1)
         w = np.exp(vals - total[:, None])  # softmax weights over fantasies
+        grads = flat_grad.reshape(m, n_fant, -1)
         return total - self._log_n, np.einsum("mf,mfd->md", w, grads)
 
 
