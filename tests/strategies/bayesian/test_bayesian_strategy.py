@@ -143,7 +143,9 @@ def test_pending_only_history_spreads_out() -> None:
 
 
 @pytest.mark.parametrize(
-    "options", [{}, {"n_fantasies": 2}, {"pending": "believer"}], ids=["fantasies", "two", "kb"]
+    "options",
+    [{}, {"n_fantasies": 2}, {"fantasy_spread": 1.0}, {"pending": "believer"}],
+    ids=["fantasies", "two", "full-spread", "kb"],
 )
 def test_batch_with_pending_jobs_spreads(options: dict[str, Any]) -> None:
     rng = np.random.default_rng(3)
@@ -157,13 +159,36 @@ def test_batch_with_pending_jobs_spreads(options: dict[str, Any]) -> None:
     batch = strategy.suggest(5, history)
     pts = BRANIN.encode_many([*batch, first])
     assert len(batch) == 5
-    d = np.sqrt(((pts[:, None] - pts[None]) ** 2).sum(-1)) + np.eye(len(pts))
-    assert d.min() > 0.02  # distinct and not piled on each other or on the pending job
+    d = np.sqrt(((pts[:, None] - pts[None]) ** 2).sum(-1))
+    pairs = d[np.triu_indices(len(pts), 1)]
+    # Distinct, and not piled on each other or on the pending job (a batch that ignored the
+    # pending job would propose it again: distances of 0).
+    assert pairs.min() > 0.01
+    assert np.median(pairs) > 0.05
+
+
+def test_fantasies_without_spread_are_the_kriging_believer() -> None:
+    """A spread of 0 makes every fantasy the posterior mean: the believer's batch, up to
+    rounding in the averaging."""
+    rng = np.random.default_rng(5)
+    history = []
+    for _ in range(12):
+        c = BRANIN.sample(rng)
+        history.append(Trial(c, TrialState.COMPLETED, branin(c)))
+    history.append(Trial(BRANIN.sample(rng), TrialState.PENDING))
+    zero = BayesianSearch(BRANIN, seed=0, fantasy_spread=0.0).suggest(4, history)
+    believer = BayesianSearch(BRANIN, seed=0, pending="believer").suggest(4, history)
+    spread = BayesianSearch(BRANIN, seed=0).suggest(4, history)
+    enc = BRANIN.encode_many
+    assert np.allclose(enc(zero), enc(believer), atol=1e-4)
+    assert not np.allclose(enc(spread), enc(believer), atol=1e-4)
 
 
 def test_invalid_options_are_rejected() -> None:
     with pytest.raises(ValueError, match="n_fantasies"):
         BayesianSearch(BRANIN, seed=0, n_fantasies=0)
+    with pytest.raises(ValueError, match="fantasy_spread"):
+        BayesianSearch(BRANIN, seed=0, fantasy_spread=1.5)
     with pytest.raises(TypeError, match="unknown BayesianSearch options"):
         BayesianSearch(BRANIN, seed=0, fantasies=8)
 

@@ -20,7 +20,8 @@ Per call to ``suggest(n, history)``:
 4. **Acquisition.** log-EI is maximised over Sobol + local candidates with gradient refinement
    (from the best candidates and from the incumbent itself) and discrete neighbourhood moves
    (``optimize.py``), for each of the ``n`` proposals in turn, earlier proposals and running
-   jobs conditioned on as sampled fantasies (``pending.py``).
+   jobs conditioned on as sampled fantasies drawn with a quarter of the posterior's spread
+   (``pending.py``).
 
 Determinism: every random draw comes from a generator seeded by ``(seed, len(history))``, and
 no state is carried between calls except a cache of fitted hyperparameters keyed by the exact
@@ -115,7 +116,9 @@ class BayesianSearch:
     ``n_best_starts`` (best observed points also refined from), ``n_restarts`` (extra
     hyperparameter restarts), ``max_fit_points`` (subset size for hyperparameter fitting),
     ``prior`` ("unit" | "dimension": length-scale prior, see ``gp.py``), ``n_fantasies``
-    (joint samples of the pending jobs' outcomes EI is averaged over, see ``pending.py``).
+    (joint samples of the pending jobs' outcomes EI is averaged over) and ``fantasy_spread``
+    (their spread as a fraction of the posterior's: 0 is a kriging believer; see
+    ``pending.py``).
     """
 
     def __init__(
@@ -135,6 +138,7 @@ class BayesianSearch:
         n_starts: int = 10,
         n_best_starts: int = 1,
         n_fantasies: int = 32,
+        fantasy_spread: float = 0.25,
         **options: Any,
     ) -> None:
         if options:
@@ -147,6 +151,8 @@ class BayesianSearch:
             raise ValueError("pending must be 'believer', 'fantasies', 'liar-min' or 'liar-mean'")
         if n_fantasies < 1:
             raise ValueError("n_fantasies must be at least 1")
+        if not 0.0 <= fantasy_spread <= 1.0:
+            raise ValueError("fantasy_spread must be between 0 and 1")
         self.space = space
         self.maximize = maximize
         self.seed = int(np.random.SeedSequence().entropy % 2**32) if seed is None else int(seed)
@@ -161,6 +167,7 @@ class BayesianSearch:
         self.n_starts = n_starts
         self.n_best_starts = n_best_starts
         self.n_fantasies = n_fantasies
+        self.fantasy_spread = fantasy_spread
         self.layout = layout_for(space)
         self._capacity = _capacity(space)
         self._hyper_cache: dict[bytes, Hyper] = {}
@@ -217,6 +224,7 @@ class BayesianSearch:
             n_starts=self.n_starts,
             n_best_starts=self.n_best_starts,
             n_fantasies=self.n_fantasies,
+            fantasy_spread=self.fantasy_spread,
         )
 
     # ------------------------------------------------------------------ internals
