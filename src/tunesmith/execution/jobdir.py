@@ -398,7 +398,14 @@ def build_environment(
 
 
 def _write_json(path: Path, obj: Any) -> None:
-    path.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    """One line of JSON, as SageMaker writes these files (and ``json``'s C encoder, which
+    ``indent`` would turn off: a tenth of the cost of a job's folder went to indenting)."""
+    data = (json.dumps(obj, sort_keys=True) + "\n").encode("utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
 
 
 def _link_channel(channel: ChannelSpec, target: Path) -> None:

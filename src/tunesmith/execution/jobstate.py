@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 #: Set in every training process's environment: which attempt of the job it is, where this
@@ -49,13 +49,16 @@ class JobState:
     status_known: bool = True
 
 
+_FIELDS = tuple(f.name for f in fields(JobState))  # flat values: no deep copy as asdict makes
+
+
 def write_state(path: Path, state: JobState) -> None:
     """Write ``state``; errors are ignored. A file cut short (the writer was killed) does not
     parse, which reads as "nothing known": the safe answer."""
     with contextlib.suppress(OSError):
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
         try:
-            os.write(fd, json.dumps(asdict(state)).encode())
+            os.write(fd, json.dumps({f: getattr(state, f) for f in _FIELDS}).encode())
         finally:
             os.close(fd)
 

@@ -32,6 +32,7 @@ from tunesmith.metrics import MetricParser
 from tunesmith.orchestrator import recovery
 from tunesmith.orchestrator.artifacts import publish_artifacts
 from tunesmith.orchestrator.completion import check_completion, not_improving_count
+from tunesmith.orchestrator.heap import frozen_heap
 from tunesmith.orchestrator.leases import owner_is_dead, owner_name
 from tunesmith.orchestrator.naming import training_job_name
 from tunesmith.orchestrator.objective import ObjectiveTracker
@@ -155,7 +156,8 @@ class TuningJobController:
             self._load_curves()
             self._changed.update(self._records)
             self._recover_orphans()
-            self._loop()
+            with frozen_heap():
+                self._loop()
         except recovery.LeaveJobsRunning:
             self._leave_running()
         except BaseException:
