@@ -54,6 +54,8 @@ FAIL_FAST_REASON = (
 )
 LEASE_TTL_SECONDS = 30.0
 WAKE_INTERVAL_SECONDS = 0.5
+#: How long a batch of job starts waits for more events to share its transaction.
+START_COALESCE_SECONDS = 0.05
 _WAKE = object()
 
 
@@ -330,11 +332,17 @@ class TuningJobController:
         except queue.Empty:
             return
         batch = [first]
-        while len(batch) < 10_000:
+        self._drain_into(batch)
+        if advance is None and all(isinstance(event, JobStarted) for event in batch):
+            # A start alone is worth a short wait: a job's first lines or its end usually
+            # follow within milliseconds, and one transaction then records them all (any
+            # event ends the wait at once, so nothing else is delayed).
             try:
-                batch.append(self._events.get_nowait())
+                batch.append(self._events.get(timeout=START_COALESCE_SECONDS))
             except queue.Empty:
-                break
+                pass
+            else:
+                self._drain_into(batch)
         exits = [event for event in batch if isinstance(event, JobExited)]
         # Packing a model can take long: do it before the transaction, not while holding it.
         artifacts = {event.training_job_name: self._publish(event) for event in exits}
@@ -349,6 +357,13 @@ class TuningJobController:
                 self._on_exit(event, artifacts[event.training_job_name])
         if exits:
             self._emit_progress()
+
+    def _drain_into(self, batch: list[JobEvent | object]) -> None:
+        while len(batch) < 10_000:
+            try:
+                batch.append(self._events.get_nowait())
+            except queue.Empty:
+                return
 
     def _on_line(self, line: LogLine) -> None:
         job = self._running.get(line.training_job_name)

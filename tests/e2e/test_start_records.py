@@ -1,0 +1,42 @@
+"""A job's start is recorded while it runs, even when the controller waits briefly to write it
+together with the job's first lines (see ``START_COALESCE_SECONDS``)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tunesmith.domain.enums import SecondaryStatus, TrainingJobStatus
+from tunesmith.domain.parse import load_document
+from tunesmith.orchestrator.service import TuningService
+
+from .conftest import write_spec
+
+
+@pytest.mark.timeout(120)
+def test_a_silent_job_is_recorded_as_training_while_it_runs(
+    tmp_path: Path, service: TuningService
+) -> None:
+    script = "import time\ntime.sleep(4)\nprint('loss=0.5', flush=True)\n"
+    path = write_spec(tmp_path / "spec", script, tuning_job_name="quiet", max_jobs=1)
+    service.create(service.validate(load_document(path.read_text()), base_dir=path.parent))
+    runner = threading.Thread(target=service.run, args=("quiet",), daemon=True)
+    launched = time.monotonic()
+    runner.start()
+    seen = None
+    while time.monotonic() - launched < 3.0:
+        jobs = service.training_jobs("quiet")
+        if jobs and jobs[0].secondary_status == SecondaryStatus.TRAINING:
+            seen = jobs[0]
+            break
+        time.sleep(0.02)
+    assert seen is not None, "the start was not recorded while the job ran"
+    assert seen.status == TrainingJobStatus.IN_PROGRESS
+    assert seen.start_time is not None and seen.pid is not None
+    runner.join(60)
+    (job,) = service.training_jobs("quiet")
+    assert job.status == TrainingJobStatus.COMPLETED
+    assert job.final_objective_value == 0.5
