@@ -1,5 +1,5 @@
 """A job's start is recorded while it runs, even when the controller waits briefly to write it
-together with the job's first lines (see ``START_COALESCE_SECONDS``)."""
+together with the job's first lines (see ``EVENT_COALESCE_SECONDS``)."""
 
 from __future__ import annotations
 

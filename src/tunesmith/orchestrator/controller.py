@@ -54,8 +54,8 @@ FAIL_FAST_REASON = (
 )
 LEASE_TTL_SECONDS = 30.0
 WAKE_INTERVAL_SECONDS = 0.5
-#: How long a batch of job starts waits for more events to share its transaction.
-START_COALESCE_SECONDS = 0.05
+#: How long a batch of events without an end waits for one more to share its transaction.
+EVENT_COALESCE_SECONDS = 0.05
 _WAKE = object()
 
 
@@ -333,12 +333,13 @@ class TuningJobController:
             return
         batch = [first]
         self._drain_into(batch)
-        if advance is None and all(isinstance(event, JobStarted) for event in batch):
-            # A start alone is worth a short wait: a job's first lines or its end usually
-            # follow within milliseconds, and one transaction then records them all (any
-            # event ends the wait at once, so nothing else is delayed).
+        if advance is None and not any(_is_urgent(event) for event in batch):
+            # Starts and lines are worth a short wait: a job's start, its lines and its end
+            # (or another job's) usually follow each other within milliseconds, and one
+            # transaction then records them all. The first event to arrive ends the wait;
+            # an end (a free slot to fill) or a stop request is never kept waiting.
             try:
-                batch.append(self._events.get(timeout=START_COALESCE_SECONDS))
+                batch.append(self._events.get(timeout=EVENT_COALESCE_SECONDS))
             except queue.Empty:
                 pass
             else:
@@ -616,6 +617,11 @@ class TuningJobController:
 
 
 end_orphan_process = recovery.end_orphan_process  # moved; kept importable from here
+
+
+def _is_urgent(event: object) -> bool:
+    """An event the controller acts on at once: a job's end, or a wake-up (stop request)."""
+    return event is _WAKE or isinstance(event, JobExited)
 
 
 def _finish_key(record: TrainingJobRecord) -> tuple[datetime, int]:
