@@ -18,7 +18,7 @@ Hartmann-6 than the believer, with 0.5 in between: when about half the fantasies
 point near the incumbent turn out worse than the model expects, the rest of the batch does not
 build on it. The believer, in turn, was worse than a quarter of the spread on Levy-10, where
 some spread keeps a batch from committing to one believed basin. A quarter was level with the
-believer on Hartmann-6 and better than full-spread fantasies on both.
+believer on Hartmann-6, clearly better than full-spread fantasies there and no worse on Levy-10.
 
 Alternatives kept as options: ``believer`` (the same as a spread of 0, with one GP instead of
 ``n_fantasies`` columns), ``liar-min`` / ``liar-mean`` (constant liar with the best or mean
