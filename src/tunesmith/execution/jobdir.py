@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from tunesmith.execution.base import ChannelSpec, TrainingJobRequest
-from tunesmith.execution.jobstate import ENV_ATTEMPT
+from tunesmith.execution.jobstate import ENV_ATTEMPT, write_bytes
 
 HOST = "algo-1"
 INSTANCE_GROUP = "homogeneousCluster"
@@ -400,12 +400,7 @@ def build_environment(
 def _write_json(path: Path, obj: Any) -> None:
     """One line of JSON, as SageMaker writes these files (and ``json``'s C encoder, which
     ``indent`` would turn off: a tenth of the cost of a job's folder went to indenting)."""
-    data = (json.dumps(obj, sort_keys=True) + "\n").encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
-    try:
-        os.write(fd, data)
-    finally:
-        os.close(fd)
+    write_bytes(path, (json.dumps(obj, sort_keys=True) + "\n").encode("utf-8"))
 
 
 def _link_channel(channel: ChannelSpec, target: Path) -> None:

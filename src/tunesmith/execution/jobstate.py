@@ -52,15 +52,20 @@ class JobState:
 _FIELDS = tuple(f.name for f in fields(JobState))  # flat values: no deep copy as asdict makes
 
 
+def write_bytes(path: Path, data: bytes) -> None:
+    """Replace the file's content with ``data`` (three system calls, no Python file object)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+
+
 def write_state(path: Path, state: JobState) -> None:
     """Write ``state``; errors are ignored. A file cut short (the writer was killed) does not
     parse, which reads as "nothing known": the safe answer."""
     with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
-        try:
-            os.write(fd, json.dumps({f: getattr(state, f) for f in _FIELDS}).encode())
-        finally:
-            os.close(fd)
+        write_bytes(path, json.dumps({f: getattr(state, f) for f in _FIELDS}).encode())
 
 
 def read_state(path: Path) -> JobState | None:
