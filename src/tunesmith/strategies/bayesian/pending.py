@@ -102,24 +102,24 @@ def _acquisition(
     best = float(z.min())
     if len(pend) == 0:
         return _Acquisition(GaussianProcess(x, z[:, None], hyper), np.array([best]))
-    base = GaussianProcess(x, z, hyper)
-    xs = np.vstack([x, pend])
-    if method == "fantasies":
-        mean, _ = base.predict(pend)
-        # Joint posterior samples at the pending points.
-        ks = base.predict_cov(pend)
-        chol = np.linalg.cholesky(ks + 1e-6 * np.eye(len(pend)))
-        draws = mean[None, :] + spread * (rng.standard_normal((n_fant, len(pend))) @ chol.T)
-        targets = np.column_stack([np.concatenate([z, d]) for d in draws])
-        bests = np.minimum(best, draws.min(axis=1))
-        return _Acquisition(GaussianProcess(xs, targets, hyper, len(pend)), bests)
     if method.startswith("liar"):
         lie = float(z.min()) if method == "liar-min" else float(z.mean())
-        targets = np.concatenate([z, np.full(len(pend), lie)])[:, None]
-        return _Acquisition(GaussianProcess(xs, targets, hyper, len(pend)), np.array([best]))
-    mean, _ = base.predict(pend)
-    targets = np.concatenate([z, mean])[:, None]
-    bests = np.array([min(best, float(mean.min()))])
+        draws = np.full((1, len(pend)), lie)
+        bests = np.array([best])
+    else:
+        base = GaussianProcess(x, z, hyper)
+        mean, _ = base.predict(pend)
+        if method == "fantasies":
+            # Joint posterior samples at the pending points, scaled around their mean.
+            ks = base.predict_cov(pend)
+            chol = np.linalg.cholesky(ks + 1e-6 * np.eye(len(pend)))
+            noise = rng.standard_normal((n_fant, len(pend))) @ chol.T
+            draws = mean[None, :] + spread * noise
+        else:  # believer
+            draws = mean[None, :]
+        bests = np.minimum(best, draws.min(axis=1))
+    targets = np.column_stack([np.concatenate([z, d]) for d in draws])
+    xs = np.vstack([x, pend])
     return _Acquisition(GaussianProcess(xs, targets, hyper, len(pend)), bests)
 
 
