@@ -238,11 +238,11 @@ def report(
         "What a job costs the local executor, above starting its process: its folder (the "
         "container contract: ten folders and three JSON files), a reused supervisor thread "
         "that follows the log file the process writes (inotify) and its exit (a pidfd), and "
-        "short SQLite transactions: one numbers and creates the job, and its start, metrics "
-        "and end are written together when they come within 50 ms of each other (events "
-        "without an end wait that long for the next one), the SQL compiled once and run on "
-        "the driver's cursor. The controller's heap is frozen for the run, so no full garbage "
-        "collection walks it.",
+        "about one SQLite transaction: a job's start, metrics and end are written together "
+        "when they come within 50 ms of each other, in the same transaction that numbers and "
+        "creates the job taking its place (when the strategy suggests in under 5 ms), the SQL "
+        "compiled once and run on the driver's cursor. The controller's heap is frozen for "
+        "the run, so no full garbage collection walks it.",
         END,
     ]
     return "\n".join(lines)

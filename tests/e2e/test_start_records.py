@@ -40,3 +40,21 @@ def test_a_silent_job_is_recorded_as_training_while_it_runs(
     (job,) = service.training_jobs("quiet")
     assert job.status == TrainingJobStatus.COMPLETED
     assert job.final_objective_value == 0.5
+
+
+@pytest.mark.timeout(120)
+def test_short_jobs_record_start_and_end_in_order(tmp_path: Path, service: TuningService) -> None:
+    """A job that starts and ends between two writes is still shown as having trained:
+    its start time, pid and a Training entry between Starting and Completed."""
+    path = write_spec(tmp_path / "spec", "print('loss=0.5')\n", tuning_job_name="short", max_jobs=6)
+    service.create(service.validate(load_document(path.read_text()), base_dir=path.parent))
+    service.run("short")
+    jobs = service.training_jobs("short")
+    assert len(jobs) == 6
+    for job in jobs:
+        assert job.status == TrainingJobStatus.COMPLETED and job.pid is not None
+        assert job.creation_time <= job.start_time <= job.end_time
+        transitions = service.store.list_status_transitions(job.name)
+        assert [t.status for t in transitions] == ["Starting", "Training", "Completed"]
+        assert transitions[1].start_time == job.start_time
+        assert job.start_time <= transitions[1].end_time == transitions[2].start_time

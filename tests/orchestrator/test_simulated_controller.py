@@ -182,3 +182,35 @@ def test_convergence_detected(service: TuningService) -> None:
     assert 20 <= len(jobs) < 50
     details = service.describe("conv")["TuningJobCompletionDetails"]
     assert "ConvergenceDetectedTime" in details
+
+
+def test_each_end_and_the_next_job_share_one_transaction(
+    service: TuningService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a quick strategy, the job that ends, its start and its line, and the job that
+    takes its place are written in one commit: one commit per training job, not three."""
+    from sqlalchemy import event
+
+    from tunesmith.orchestrator import controller
+
+    monkeypatch.setattr(controller, "EVENT_COALESCE_SECONDS", 60.0)  # no start written alone
+    commits: list[int] = []
+    event.listen(service.store._engine, "commit", lambda conn: commits.append(1))
+
+    def printed_at_the_end(hps: dict[str, str]) -> SimulatedRun:
+        return SimulatedRun(duration=10.0, lines=[(10.0, f"loss={float(hps['x']) ** 2}")])
+
+    run(
+        service,
+        "onecommit",
+        train=printed_at_the_end,
+        MaxNumberOfTrainingJobs=12,
+        MaxParallelTrainingJobs=1,
+    )
+    jobs = service.training_jobs("onecommit")
+    assert len(jobs) == 12 and all(j.status == TrainingJobStatus.COMPLETED for j in jobs)
+    assert all(j.start_time is not None for j in jobs)
+    # 12 commits for 12 ends (each with the next create), the first create, and a few for the
+    # tuning job itself (lease, status, result): 19. Writing starts, ends and creates each in
+    # their own transaction took 42.
+    assert len(commits) <= 12 + 8, len(commits)

@@ -290,6 +290,32 @@ def test_status_transitions_round_trip(store: Store) -> None:
     assert store.get_training_job(name).secondary_status is SecondaryStatus.COMPLETED
 
 
+def test_finish_records_the_statuses_a_job_passed_through(store: Store) -> None:
+    """A job that started and ended between two writes: one finish records both."""
+    make_tuning(store)
+    name = make_training(store)  # opens "Starting" at creation time
+    started, ended = T0 + timedelta(seconds=1), T0 + timedelta(seconds=3)
+    done = store.finish_training_job(
+        name,
+        "Completed",
+        now=ended,
+        start_time=started,
+        pid=4242,
+        final_objective_value=0.5,
+        passed=[(SecondaryStatus.TRAINING, started)],
+    )
+    assert done.start_time == started and done.pid == 4242 and done.billable_seconds == 2
+    assert done.secondary_status is SecondaryStatus.COMPLETED
+    transitions = store.list_status_transitions(name)
+    assert [t.status for t in transitions] == ["Starting", "Training", "Completed"]
+    assert [(t.start_time, t.end_time) for t in transitions] == [
+        (T0, started),
+        (started, ended),
+        (ended, ended),
+    ]
+    assert store.get_training_job(name) == done
+
+
 def test_decisions_round_trip(store: Store) -> None:
     make_tuning(store)
     make_tuning(store, "other")

@@ -348,6 +348,16 @@ class ProcessJob:
             )
             signal_number, known = None, False
         ended = time.time()
+        # The end first, then the state file: the next job's start waits only for the former.
+        # A controller killed in between loses this exit status, as one killed just before the
+        # write always could: the job then counts as gone and is retried (docs/resume.md).
+        self._finish(
+            exit_code=exit_code,
+            signal_number=signal_number,
+            failure_text=failure_text,
+            status_known=known,
+            at=ended,
+        )
         if state_file is not None:
             write_state(
                 state_file,
@@ -361,13 +371,6 @@ class ProcessJob:
                     status_known=known,
                 ),
             )
-        self._finish(
-            exit_code=exit_code,
-            signal_number=signal_number,
-            failure_text=failure_text,
-            status_known=known,
-            at=ended,
-        )
 
     def _follow(
         self,

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from tunesmith.domain.enums import (
     FailureKind,
@@ -27,7 +28,15 @@ from tunesmith.domain.enums import (
 )
 from tunesmith.domain.spec import TuningJobSpec
 from tunesmith.errors import ResourceInUseError, TunesmithError
-from tunesmith.execution.base import Executor, JobEvent, JobExited, JobHandle, JobStarted, LogLine
+from tunesmith.execution.base import (
+    Executor,
+    JobEvent,
+    JobExited,
+    JobHandle,
+    JobStarted,
+    LogLine,
+    TrainingJobRequest,
+)
 from tunesmith.metrics import MetricParser
 from tunesmith.orchestrator import recovery
 from tunesmith.orchestrator.artifacts import publish_artifacts
@@ -56,6 +65,10 @@ LEASE_TTL_SECONDS = 30.0
 WAKE_INTERVAL_SECONDS = 0.5
 #: How long a batch of events without an end waits for one more to share its transaction.
 EVENT_COALESCE_SECONDS = 0.05
+#: A strategy that suggested within this long last time is asked inside the transaction that
+#: records the jobs that ended, so their ends and the next jobs share one commit; a slower one
+#: (a Bayesian model fit) is asked outside it, not holding the store's write lock meanwhile.
+QUICK_SUGGEST_SECONDS = 0.005
 _WAKE = object()
 
 
@@ -66,9 +79,16 @@ class _RunningJob:
     tracker: ObjectiveTracker
     attempt: int
     started: float | None = None
+    #: A start not written yet: written with the job's end when that comes within
+    #: EVENT_COALESCE_SECONDS (one write for both), else on its own once that has passed.
+    unwritten_start: JobStarted | None = None
+    start_seen: float = 0.0  # time.monotonic() when the start arrived
     used_seconds: float = 0.0  # runtime of earlier attempts (MaxRuntime covers all attempts)
     stop_reason: str | None = None
     metrics: list[MetricEventRecord] = field(default_factory=list)
+
+
+_TRAINING = SecondaryStatus.TRAINING
 
 
 def _utc(ts: float) -> datetime:
@@ -128,6 +148,7 @@ class TuningJobController:
         self._final_status = TuningJobStatus.STOPPED
         self._failure_reason: str | None = None
         self._exhausted = False
+        self._suggests_quickly = False  # see QUICK_SUGGEST_SECONDS
         self._converged_at: float | None = None
         self._last_store_check = 0.0
         self._last_lease_renewal = 0.0
@@ -235,6 +256,8 @@ class TuningJobController:
             job.stop_reason = reason
             if job.handle is not None:
                 self.executor.stop(job.handle)  # first: every epoch until the signal costs
+            if job.unwritten_start is not None:  # Training comes before Stopping
+                self._write_start(job, job.unwritten_start)
             self._keep(
                 self.store.update_training_job(
                     job.name,
@@ -248,16 +271,24 @@ class TuningJobController:
         return len(self._records)
 
     def _launch_more(self) -> None:
+        for job, request in self._create_more():
+            self._start(job, request)
+
+    def _create_more(self) -> list[tuple[_RunningJob, TrainingJobRequest]]:
+        """Record the next jobs the strategy suggests; their processes are started by the
+        caller once the records are committed (a process never runs without its record)."""
         room = min(self.max_parallel - len(self._running), self.max_jobs - len(self._records))
         if room <= 0 or self._exhausted:
-            return
+            return []
+        asked = time.perf_counter()
         configs = self.strategy.suggest(room, self._history())
+        self._suggests_quickly = time.perf_counter() - asked < QUICK_SUGGEST_SECONDS
         if len(configs) < room:
             self._exhausted = True
-        for config in configs:
-            self._launch(self.space.format(config))
+        created = [self._create(self.space.format(config)) for config in configs]
         if configs:
             self._emit_progress()
+        return created
 
     def _history(self) -> list[Trial]:
         """The strategy's view of every job, in launch order; only the jobs whose record or
@@ -297,7 +328,7 @@ class TuningJobController:
             for name, r in records.items()
         }
 
-    def _launch(self, tuned: dict[str, str]) -> None:
+    def _create(self, tuned: dict[str, str]) -> tuple[_RunningJob, TrainingJobRequest]:
         hyperparameters = all_hyperparameters(self.spec, tuned)
 
         def record(ordinal: int) -> TrainingJobRecord:
@@ -319,7 +350,9 @@ class TuningJobController:
         job = _RunningJob(name, None, ObjectiveTracker(self.objective_name), attempt=1)
         self._running[name] = job
         self._set_curve(JobCurve(name, ordinal, (), False))
-        request = build_request(self.spec, name, hyperparameters, job_dir, attempt=1)
+        return job, build_request(self.spec, name, hyperparameters, job_dir, attempt=1)
+
+    def _start(self, job: _RunningJob, request: TrainingJobRequest) -> None:
         job.handle = self.executor.launch(request, self._events.put)
 
     # ------------------------------------------------------------------ events
@@ -328,36 +361,71 @@ class TuningJobController:
         if advance is not None and self._events.empty():
             advance()  # a virtual-clock executor: jump to its next event instead of waiting
         try:
-            first = self._events.get(timeout=WAKE_INTERVAL_SECONDS)
+            first = self._events.get(timeout=self._wait_seconds())
         except queue.Empty:
+            with self.store.batch():
+                self._write_due_starts()
             return
         batch = [first]
         self._drain_into(batch)
-        if advance is None and not any(_is_urgent(event) for event in batch):
-            # Starts and lines are worth a short wait: a job's start, its lines and its end
-            # (or another job's) usually follow each other within milliseconds, and one
-            # transaction then records them all. The first event to arrive ends the wait;
-            # an end (a free slot to fill) or a stop request is never kept waiting.
-            try:
-                batch.append(self._events.get(timeout=EVENT_COALESCE_SECONDS))
-            except queue.Empty:
-                pass
-            else:
-                self._drain_into(batch)
+        if advance is None:
+            self._coalesce(batch)
         exits = [event for event in batch if isinstance(event, JobExited)]
         # Packing a model can take long: do it before the transaction, not while holding it.
         artifacts = {event.training_job_name: self._publish(event) for event in exits}
+        created: list[tuple[_RunningJob, TrainingJobRequest]] = []
         with self.store.batch():  # one transaction for the whole burst of events
             for event in batch:
                 if isinstance(event, LogLine):
                     self._on_line(event)
                 elif isinstance(event, JobStarted):
                     self._on_started(event)
-            self._flush_metrics()
+            self._flush_metrics({event.training_job_name for event in exits})
             for event in exits:
                 self._on_exit(event, artifacts[event.training_job_name])
+            self._write_due_starts()
+            if exits and self._suggests_quickly:
+                self._check_stop_sources()
+                if self._stopping_reason is None:
+                    created = self._create_more()
+        for job, request in created:  # committed: now their processes may run
+            self._start(job, request)
         if exits:
             self._emit_progress()
+
+    def _wait_seconds(self) -> float:
+        """How long to wait for an event: until the next wake-up, or until the oldest start
+        not yet written is due."""
+        seen = [job.start_seen for job in self._running.values() if job.unwritten_start]
+        if not seen:
+            return WAKE_INTERVAL_SECONDS
+        due = min(seen) + EVENT_COALESCE_SECONDS - time.monotonic()
+        return min(WAKE_INTERVAL_SECONDS, max(due, 0.001))
+
+    def _write_due_starts(self, everyone: bool = False) -> None:
+        now = time.monotonic()
+        for job in list(self._running.values()):
+            start = job.unwritten_start
+            if start is not None and (everyone or now - job.start_seen >= EVENT_COALESCE_SECONDS):
+                self._write_start(job, start)
+
+    def _coalesce(self, batch: list[JobEvent | object]) -> None:
+        """Starts and lines are worth a short wait: a job's start, its lines and its end (or
+        another job's) usually follow each other within milliseconds, and one transaction then
+        records them all. Events are gathered for up to ``EVENT_COALESCE_SECONDS``; an end (a
+        free slot to fill) or a stop request ends the wait at once."""
+        seen = 0
+        deadline = time.monotonic() + EVENT_COALESCE_SECONDS
+        while not any(_is_urgent(event) for event in batch[seen:]):
+            seen = len(batch)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            try:
+                batch.append(self._events.get(timeout=remaining))
+            except queue.Empty:
+                return
+            self._drain_into(batch)
 
     def _drain_into(self, batch: list[JobEvent | object]) -> None:
         while len(batch) < 10_000:
@@ -401,9 +469,11 @@ class TuningJobController:
             self._stop_job(job, decision.reason)
             self.store.add_decision(job.name, "STOP", decision.reason, step)
 
-    def _flush_metrics(self) -> None:
+    def _flush_metrics(self, ending: set[str]) -> None:
         for job in self._running.values():
             if job.metrics:
+                if job.unwritten_start is not None and job.name not in ending:
+                    self._write_start(job, job.unwritten_start)  # never metrics before a start
                 self.store.add_metric_events(job.name, job.metrics)
                 job.metrics = []
 
@@ -412,10 +482,17 @@ class TuningJobController:
         if job is None:
             return
         job.started = event.time
+        job.unwritten_start = event  # see _RunningJob.unwritten_start
+        job.start_seen = time.monotonic()
+
+    def _write_start(self, job: _RunningJob, event: JobStarted) -> None:
+        job.unwritten_start = None
+        at = _utc(event.time)
         self._keep(
             self.store.update_training_job(
                 job.name,
-                start_time=_utc(event.time),
+                now=at,  # Training begins when the process started, not when this is written
+                start_time=at,
                 secondary_status=SecondaryStatus.TRAINING,
                 pid=event.pid,
             )
@@ -442,17 +519,27 @@ class TuningJobController:
         outcome = decide_outcome(
             event, self.spec.definition.stopping_condition.max_runtime_in_seconds, job.stop_reason
         )
-        if outcome.failure_kind == FailureKind.RETRYABLE and self._retry(job, event, outcome):
-            return
+        start = job.unwritten_start
+        if outcome.failure_kind == FailureKind.RETRYABLE:
+            if start is not None:
+                self._write_start(job, start)
+                start = None
+            if self._retry(job, event, outcome):
+                return
         curve = self._curves[job.name]
         self._set_curve(JobCurve(job.name, curve.ordinal, curve.values, True))
         value, objective_status, note = job.tracker.final()
         billable = None
         if job.started is not None:
             billable = max(1, round(event.time - job.started))
+        started: dict[str, Any] = {}
+        if start is not None:  # Training, then the end: one write
+            at = _utc(start.time)
+            started = {"start_time": at, "pid": start.pid, "passed": [(_TRAINING, at)]}
         self._keep(
             self.store.finish_training_job(
                 job.name,
+                **started,
                 status=outcome.status,
                 secondary_status=outcome.secondary_status,
                 failure_reason=outcome.failure_reason,
@@ -609,6 +696,8 @@ class TuningJobController:
         events not yet written are not lost: the resume parses the log on from what the store
         holds. An executor that cannot leave jobs behind (their processes would die with it)
         stops them instead."""
+        with self.store.batch():  # a resume adopts them by their pid
+            self._write_due_starts(everyone=True)
         detach_all = getattr(self.executor, "detach_all", None)
         if detach_all is None:
             self._abort_running()

@@ -494,6 +494,7 @@ class Store:
         *,
         now: datetime | None = None,
         status_message: str | None = None,
+        passed: Sequence[tuple[SecondaryStatus | str, datetime]] = (),
         **fields: Any,
     ) -> TrainingJobRecord:
         """End a training job: status and outcome in one transaction.
@@ -501,7 +502,10 @@ class Store:
         Defaults, each overridden by an explicit field: ``end_time`` = now; ``secondary_status``
         = Completed/Failed/Stopped; ``billable_seconds`` = whole seconds since ``start_time``
         (at least 1) when the job started; ``objective_status`` = Succeeded if the job has a
-        final objective value, else Failed (when it was still Pending).
+        final objective value, else Failed (when it was still Pending). ``passed``: secondary
+        statuses the job went through since the last write, each with when it began (a job
+        that started and ended between two writes passed through Training), recorded in the
+        SecondaryStatusTransitions before the final one.
         """
         reject_unknown(fields, _TRAINING_UPDATABLE, "training job")
         final = to_enum(TrainingJobStatus, status)
@@ -512,6 +516,9 @@ class Store:
             row = training_row(sql, name)
             fields = {**finish_defaults(row, final, fields, now), **fields, "status": final}
             values = to_columns(fields, TRAINING_JSON_FIELDS, TrainingJobStatus)
+            for status, since in passed:
+                record_transition(sql, row.name, status, since, None)
+                row.secondary_status = SecondaryStatus(status).value
             return self._apply_training(sql, row, values, now, status_message)
 
     @staticmethod
