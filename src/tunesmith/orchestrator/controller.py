@@ -271,8 +271,11 @@ class TuningJobController:
         return len(self._records)
 
     def _launch_more(self) -> None:
-        for job, request in self._create_more():
+        created = self._create_more()
+        for job, request in created:
             self._start(job, request)
+        if created:
+            self._emit_progress()
 
     def _create_more(self) -> list[tuple[_RunningJob, TrainingJobRequest]]:
         """Record the next jobs the strategy suggests; their processes are started by the
@@ -285,10 +288,7 @@ class TuningJobController:
         self._suggests_quickly = time.perf_counter() - asked < QUICK_SUGGEST_SECONDS
         if len(configs) < room:
             self._exhausted = True
-        created = [self._create(self.space.format(config)) for config in configs]
-        if configs:
-            self._emit_progress()
-        return created
+        return [self._create(self.space.format(config)) for config in configs]
 
     def _history(self) -> list[Trial]:
         """The strategy's view of every job, in launch order; only the jobs whose record or
@@ -391,7 +391,7 @@ class TuningJobController:
         for job, request in created:  # committed: now their processes may run
             self._start(job, request)
         if exits:
-            self._emit_progress()
+            self._emit_progress()  # outside the transaction: the callback may be slow
 
     def _wait_seconds(self) -> float:
         """How long to wait for an event: until the next wake-up, or until the oldest start
