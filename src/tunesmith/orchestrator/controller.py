@@ -88,9 +88,6 @@ class _RunningJob:
     metrics: list[MetricEventRecord] = field(default_factory=list)
 
 
-_TRAINING = SecondaryStatus.TRAINING
-
-
 def _utc(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
 
@@ -535,7 +532,8 @@ class TuningJobController:
         started: dict[str, Any] = {}
         if start is not None:  # Training, then the end: one write
             at = _utc(start.time)
-            started = {"start_time": at, "pid": start.pid, "passed": [(_TRAINING, at)]}
+            training = [(SecondaryStatus.TRAINING, at)]
+            started = {"start_time": at, "pid": start.pid, "passed": training}
         self._keep(
             self.store.finish_training_job(
                 job.name,

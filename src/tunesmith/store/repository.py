@@ -516,9 +516,9 @@ class Store:
             row = training_row(sql, name)
             fields = {**finish_defaults(row, final, fields, now), **fields, "status": final}
             values = to_columns(fields, TRAINING_JSON_FIELDS, TrainingJobStatus)
-            for status, since in passed:
-                record_transition(sql, row.name, status, since, None)
-                row.secondary_status = SecondaryStatus(status).value
+            for went_through, since in passed:
+                record_transition(sql, row.name, went_through, since, None)
+                row.secondary_status = SecondaryStatus(went_through).value
             return self._apply_training(sql, row, values, now, status_message)
 
     @staticmethod
