@@ -63,7 +63,8 @@ FAIL_FAST_REASON = (
 )
 LEASE_TTL_SECONDS = 30.0
 WAKE_INTERVAL_SECONDS = 0.5
-#: How long a batch of events without an end waits for one more to share its transaction.
+#: How long events without an end are gathered to share one transaction, and how long a job's
+#: start waits to be written together with its end.
 EVENT_COALESCE_SECONDS = 0.05
 #: A strategy that suggested within this long last time is asked inside the transaction that
 #: records the jobs that ended, so their ends and the next jobs share one commit; a slower one
@@ -595,7 +596,7 @@ class TuningJobController:
             attempt=attempt,
             max_runtime_seconds=max(1, int(budget - used_seconds)),
         )
-        job.handle = self.executor.launch(request, self._events.put)
+        self._start(job, request)
 
     def _keep(self, record: TrainingJobRecord) -> TrainingJobRecord:
         """Remember the record a store write returned (the cache stays exact)."""
