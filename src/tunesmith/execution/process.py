@@ -64,6 +64,10 @@ STDERR_TAIL_LINE_CHARS = 1024
 #: First characters of output/failure taken as the failure reason.
 FAILURE_TEXT_CHARS = 1024
 _POLL_IN = select.POLLIN | select.POLLHUP | select.POLLERR
+#: A job's start and output lines are held up to this long before they reach the sink, and go
+#: with its end if that comes first: the consumer is then woken once for a burst of events,
+#: not once for each (a short job's start, lines and end arrive together).
+EVENT_HOLD_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,8 @@ class ProcessJob:
         self._waker: filewatch.Waker | None = None
         self._tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
         self._tail_open_cr = False
+        self._held: list[JobEvent] = []  # see EVENT_HOLD_SECONDS
+        self._held_until = 0.0
         self._done = threading.Event()
         self.exit_event: JobExited | None = None
 
@@ -215,6 +221,7 @@ class ProcessJob:
             if self.exit_event is None and not self._detached:
                 self._finish(exit_code=None, internal_error=f"executor error: {exc!r}")
         finally:
+            self._release_held()
             self._ended()
 
     def _run(self) -> None:
@@ -395,6 +402,9 @@ class ProcessJob:
             if runtime_deadline is not None:
                 left = max(0.0, runtime_deadline - time.monotonic())
                 timeout = left if timeout is None else min(timeout, left)
+            if self._held:
+                hold = max(0.0, self._held_until - time.monotonic())
+                timeout = hold if timeout is None else min(timeout, hold)
             ready = poller.poll(None if timeout is None else int(timeout * 1000) + 1)
             if runtime_deadline is not None and time.monotonic() >= runtime_deadline:
                 runtime_deadline = None
@@ -408,6 +418,8 @@ class ProcessJob:
             self._deliver_all(tail.read())
             if exited:
                 return False
+            if self._held and time.monotonic() >= self._held_until:
+                self._release_held()
 
     def _replay(self, adopt: AdoptPlan, tail: LogTail) -> None:
         """The process already ended: deliver the lines not yet handled and how it ended."""
@@ -559,6 +571,20 @@ class ProcessJob:
         self._tail_open_cr = line.ended_cr
 
     def _emit(self, event: JobEvent) -> None:
+        if isinstance(event, JobExited):
+            self._release_held()
+            self._send(event)
+            return
+        if not self._held:
+            self._held_until = time.monotonic() + EVENT_HOLD_SECONDS
+        self._held.append(event)
+
+    def _release_held(self) -> None:
+        held, self._held = self._held, []
+        for event in held:
+            self._send(event)
+
+    def _send(self, event: JobEvent) -> None:
         try:
             self._sink(event)
         except Exception:

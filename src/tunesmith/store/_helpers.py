@@ -6,6 +6,7 @@ Kept apart from ``repository.py`` so that the Store class reads as its public AP
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +34,7 @@ from tunesmith.store.records import MetricEventRecord, StatusTransitionRecord, u
 from tunesmith.store.statements import (
     CLOSE_TRANSITION,
     INSERT_TRANSITION,
+    INSERT_TRANSITIONS,
     ORDINAL_COUNTER,
     SELECT_TRAINING,
 )
@@ -185,6 +187,34 @@ def record_transition(
         message=values["message"],
         id=key,
     )
+
+
+def record_transitions(
+    sql: DirectSql,
+    training_job_name: str,
+    steps: Sequence[tuple[SecondaryStatus | str, datetime, str | None]],
+) -> None:
+    """Record several statuses the job went through, in order, each ``(status, since,
+    message)``: the open entry is closed, every step but the last is entered already closed
+    (at the next one's start), the last is opened, as one ``record_transition`` a step would,
+    in two statements instead of two a step."""
+    sql.execute(CLOSE_TRANSITION, {"job": training_job_name, "closed_at": steps[0][1]})
+    rows = []
+    next_starts: list[datetime | None] = [since for _, since, _ in steps[1:]]
+    for (status, since, message), closed_at in zip(steps, [*next_starts, None], strict=True):
+        status = SecondaryStatus(status)
+        if closed_at is None and status in FINAL_SECONDARY:
+            closed_at = since
+        rows.append(
+            {
+                "training_job_name": training_job_name,
+                "status": status.value,
+                "start_time": since,
+                "end_time": closed_at,
+                "message": message if message is not None else STATUS_MESSAGES.get(status, ""),
+            }
+        )
+    sql.execute_many(INSERT_TRANSITIONS, rows)
 
 
 def finish_defaults(

@@ -51,14 +51,12 @@ class _Compiled:
         ]
         # Values written into the statement itself (``next_ordinal + 1``) are bound too.
         self.defaults: dict[str, Any] = {n: binds[n].effective_value for n in names}
-        self.columns: list[str] = []
-        self._types: list[Any] = []
         self._dialect = dialect
         self.results: list[_Processor] | None = None  # from the first result's description
-        if isinstance(statement, Select):
-            selected = statement.selected_columns
-            self.columns = list(selected.keys())
-            self._types = [c.type.dialect_impl(dialect) for c in selected]
+        # What a SELECT, or a statement with RETURNING, gives back.
+        selected = getattr(statement, "exported_columns", ())
+        self.columns: list[str] = list(selected.keys()) if selected else []
+        self._types: list[Any] = [c.type.dialect_impl(dialect) for c in selected]
 
     def parameters(self, values: Mapping[str, Any]) -> Any:
         converted = [
@@ -146,7 +144,8 @@ class DirectSql:
         row = self._run(compiled, compiled.parameters(values)).fetchone()
         return None if row is None else row[0]
 
-    def rows(self, statement: Select[Any], values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    def rows(self, statement: ClauseElement, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Every row a SELECT, or a statement with RETURNING, gives back."""
         compiled = self._cache.get(statement, values)
         cursor = self._run(compiled, compiled.parameters(values))
         return [compiled.row(raw, cursor.description) for raw in cursor.fetchall()]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -40,6 +40,7 @@ from tunesmith.store._helpers import (
     normalized_event,
     ordinal_counter,
     record_transition,
+    record_transitions,
     reject_unknown,
     to_columns,
     to_enum,
@@ -112,10 +113,12 @@ def _write_errors(conflict: TunesmithError | None) -> Iterator[None]:
 class _Batch:
     """The transaction of one :meth:`Store.batch` block, begun at its first write."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, statements: StatementCache) -> None:
         self._engine = engine
+        self._statements = statements
         self._conn: Connection | None = None
         self._transaction: Any = None
+        self._sql: DirectSql | None = None
 
     def connection(self) -> Connection:
         if self._conn is None:
@@ -123,10 +126,18 @@ class _Batch:
             self._transaction = self._conn.begin()
         return self._conn
 
+    def sql(self) -> DirectSql:
+        """The block's plain-SQL runner: one driver cursor for all its writes."""
+        if self._sql is None:
+            self._sql = DirectSql(self.connection(), self._statements)
+        return self._sql
+
     def end(self, *, failed: bool) -> None:
         if self._conn is None:
             return
         try:
+            if self._sql is not None:
+                self._sql.close()
             if failed:
                 self._transaction.rollback()
             else:
@@ -209,11 +220,17 @@ class Store:
         """Like :meth:`_write` but plain SQL on the driver (:mod:`~tunesmith.store.direct`):
         the training-job hot path (launch, start, metrics, finish) runs once or more per job
         and skips the ORM's unit of work and SQLAlchemy's per-statement execution cost."""
-        with _write_errors(conflict), ExitStack() as stack:
-            conn = self._batch_connection() or stack.enter_context(self._write_engine.begin())
-            sql = DirectSql(conn, self._statements)
-            stack.callback(sql.close)  # before the commit
-            yield sql
+        batch: _Batch | None = getattr(self._local, "batch", None)
+        with _write_errors(conflict):
+            if batch is not None:
+                yield batch.sql()
+                return
+            with self._write_engine.begin() as conn:
+                sql = DirectSql(conn, self._statements)
+                try:
+                    yield sql
+                finally:
+                    sql.close()  # before the commit
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -224,7 +241,7 @@ class Store:
         if getattr(self._local, "batch", None) is not None:
             yield
             return
-        batch = _Batch(self._write_engine)
+        batch = _Batch(self._write_engine, self._statements)
         self._local.batch = batch
         try:
             yield
@@ -349,10 +366,16 @@ class Store:
     def allocate_training_job_ordinal(self, tuning_job_name: str) -> int:
         """Reserve the next 1-based training-job number of a tuning job, atomically."""
         with self._write_sql() as sql:
-            lower = {"lower": tuning_job_name.lower()}
-            if sql.execute(statements.BUMP_ORDINAL, lower) == 0:
-                raise tuning_not_found(tuning_job_name)
-            return int(sql.scalar(statements.NEXT_ORDINAL, lower)) - 1
+            return self._take_ordinal(sql, tuning_job_name)[1]
+
+    @staticmethod
+    def _take_ordinal(sql: DirectSql, tuning_job_name: str) -> tuple[str, int]:
+        """The tuning job's stored name and the ordinal just taken (one statement)."""
+        taken = sql.rows(statements.BUMP_ORDINAL, {"lower": tuning_job_name.lower()})
+        if not taken:
+            raise tuning_not_found(tuning_job_name)
+        ((parent, following),) = taken
+        return parent, int(following) - 1
 
     # --- leases --------------------------------------------------------------------------------
 
@@ -414,12 +437,8 @@ class Store:
         """Allocate the next ordinal and insert ``make(ordinal)`` in one transaction (the
         launch path: a crash can neither skip a number nor leave it half-used)."""
         with self._write_sql() as sql:
-            lower = {"lower": tuning_job_name.lower()}
-            if sql.execute(statements.BUMP_ORDINAL, lower) == 0:
-                raise tuning_not_found(tuning_job_name)
-            ((parent, taken),) = sql.rows(statements.NEXT_ORDINAL_AND_NAME, lower)
-            record = make(int(taken) - 1)
-            return self._insert_training(sql, record, status_message, parent)
+            parent, ordinal = self._take_ordinal(sql, tuning_job_name)
+            return self._insert_training(sql, make(ordinal), status_message, parent)
 
     @staticmethod
     def _insert_training(
@@ -516,10 +535,7 @@ class Store:
             row = training_row(sql, name)
             fields = {**finish_defaults(row, final, fields, now), **fields, "status": final}
             values = to_columns(fields, TRAINING_JSON_FIELDS, TrainingJobStatus)
-            for went_through, since in passed:
-                record_transition(sql, row.name, went_through, since, None)
-                row.secondary_status = SecondaryStatus(went_through).value
-            return self._apply_training(sql, row, values, now, status_message)
+            return self._apply_training(sql, row, values, now, status_message, passed)
 
     @staticmethod
     def _apply_training(
@@ -528,6 +544,7 @@ class Store:
         values: dict[str, Any],
         now: datetime | None,
         status_message: str | None,
+        passed: Sequence[tuple[SecondaryStatus | str, datetime]] = (),
     ) -> TrainingJobRecord:
         now = now or utcnow()
         if "status" in values:
@@ -535,8 +552,14 @@ class Store:
         values = {**values, "last_modified_time": now}
         sql.execute(statements.UPDATE_TRAINING, {**values, "pk": row.name})
         merged = {**vars(row), **values}
-        if merged["secondary_status"] != row.secondary_status:
-            record_transition(sql, row.name, merged["secondary_status"], now, status_message)
+        steps: list[tuple[SecondaryStatus | str, datetime, str | None]] = [
+            (status, since, None) for status, since in passed
+        ]
+        before = SecondaryStatus(steps[-1][0]).value if steps else row.secondary_status
+        if merged["secondary_status"] != before:
+            steps.append((merged["secondary_status"], now, status_message))
+        if steps:
+            record_transitions(sql, row.name, steps)
         return training_record(SimpleNamespace(**merged))
 
     # --- metric events -------------------------------------------------------------------------

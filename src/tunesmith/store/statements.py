@@ -31,14 +31,12 @@ INSERT_TRAINING = insert(TRAINING)
 
 #: Parameter ``lower``: a tuning job's name in lower case.
 TUNING_NAME = select(TUNING.c.name).where(TUNING.c.name_lower == bindparam("lower"))
+#: Takes the next ordinal: returns the tuning job's name and the ordinal after the one taken.
 BUMP_ORDINAL = (
     update(TUNING)
     .where(TUNING.c.name_lower == bindparam("lower"))
     .values(next_ordinal=TUNING.c.next_ordinal + 1)
-)
-NEXT_ORDINAL = select(TUNING.c.next_ordinal).where(TUNING.c.name_lower == bindparam("lower"))
-NEXT_ORDINAL_AND_NAME = select(TUNING.c.name, TUNING.c.next_ordinal).where(
-    TUNING.c.name_lower == bindparam("lower")
+    .returning(TUNING.c.name, TUNING.c.next_ordinal)
 )
 
 #: Parameters ``job`` and ``closed_at``.
@@ -48,6 +46,8 @@ CLOSE_TRANSITION = (
     .values(end_time=bindparam("closed_at"))
 )
 INSERT_TRANSITION = insert(TRANSITIONS).returning(TRANSITIONS.c.id)
+#: Several entries at once (ids not wanted).
+INSERT_TRANSITIONS = insert(TRANSITIONS)
 INSERT_METRIC_EVENTS = insert(METRIC_EVENTS)
 INSERT_DECISION = insert(DECISIONS).returning(DECISIONS.c.id)
 
