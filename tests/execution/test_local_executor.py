@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tunesmith.execution import process
 from tunesmith.execution.base import (
     ChannelSpec,
     JobEvent,
@@ -243,6 +244,60 @@ def test_lines_arrive_while_the_process_runs(tmp_path: Path, executor: LocalExec
     gate.touch()
     assert recorder.exited().exit_code == 0
     assert recorder.lines() == ["epoch=1 val_loss=0.5", "done"]
+
+
+class TimedRecorder(Recorder):
+    """A Recorder that also notes when each event reached it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.received: list[float] = []
+
+    def __call__(self, event: JobEvent) -> None:
+        with self._cond:
+            self.received.append(time.monotonic())
+        super().__call__(event)
+
+
+def test_a_short_job_reaches_the_sink_in_one_burst(
+    tmp_path: Path, executor: LocalExecutor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Held up to 5 s, a job that ends in a fraction of that hands its start, lines and end on
+    # together when it ends: one wake-up of the consumer, not one an event.
+    monkeypatch.setattr(process, "EVENT_HOLD_SECONDS", 5.0)
+    request = script_request(tmp_path, 'print("a")\nprint("b")\nimport time; time.sleep(0.5)\n')
+    recorder = TimedRecorder()
+    launched = time.monotonic()
+    executor.launch(request, recorder)
+    assert recorder.exited().exit_code == 0
+    assert [type(e) for e in recorder.events] == [JobStarted, LogLine, LogLine, JobExited]
+    assert recorder.received[0] - launched >= 0.5  # nothing before the job ended...
+    assert recorder.received[-1] - recorder.received[0] < 0.2  # ...then everything at once
+    assert recorder.received[-1] - launched < 4  # released by the end, not by the hold
+
+
+def test_a_long_job_s_lines_are_held_briefly(
+    tmp_path: Path, executor: LocalExecutor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(process, "EVENT_HOLD_SECONDS", 0.3)
+    gate = tmp_path / "gate"
+    request = script_request(
+        tmp_path,
+        f"""
+        import os, time
+        print("epoch=1")
+        while not os.path.exists({str(gate)!r}):
+            time.sleep(0.01)
+        """,
+    )
+    recorder = TimedRecorder()
+    launched = time.monotonic()
+    executor.launch(request, recorder)
+    recorder.wait_line("epoch=1")  # while the job still runs
+    assert not any(isinstance(e, JobExited) for e in recorder.events)
+    assert recorder.received[0] - launched >= 0.3 - 0.01  # the start was held with the line
+    gate.touch()
+    assert recorder.exited().exit_code == 0
 
 
 def test_carriage_returns_and_log_file(tmp_path: Path, executor: LocalExecutor) -> None:
