@@ -430,6 +430,7 @@ def write_job_dir(request: TrainingJobRequest) -> JobLayout:
     (e.g. ``FileNotFoundError`` for a missing channel source) when the folder cannot be made.
     """
     layout = job_layout(request)
+    fresh = True  # a folder made just now holds no stale failure file
     # Parents before children: one mkdir call each (Path.mkdir(parents=True) on a new folder
     # first fails, then climbs), which is most of the cost of preparing a job.
     for folder in (
@@ -449,9 +450,12 @@ def write_job_dir(request: TrainingJobRequest) -> JobLayout:
         except FileExistsError:
             if not folder.is_dir():
                 raise
+            if folder is layout.root:
+                fresh = False
         except FileNotFoundError:
             folder.mkdir(parents=True, exist_ok=True)
-    layout.failure_file.unlink(missing_ok=True)
+    if not fresh:
+        layout.failure_file.unlink(missing_ok=True)
     hyperparameters = {k: str(v) for k, v in request.hyperparameters.items()}
     _write_json(layout.config_dir / "hyperparameters.json", hyperparameters)
     _write_json(layout.config_dir / "resourceconfig.json", resource_config(request))
