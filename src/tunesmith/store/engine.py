@@ -51,9 +51,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.database in (None, "", ":memory:"):
         # An in-memory database exists per connection: share one so every session sees it.
         kwargs.setdefault("poolclass", StaticPool)
-    # The most recently returned connection first: its SQLite page cache is the warm one (a
-    # connection that sat idle while another wrote must read the changed pages again).
-    kwargs.setdefault("pool_use_lifo", True)
+    else:
+        # The most recently returned connection first: its SQLite page cache is the warm one
+        # (a connection that sat idle while another wrote must read the changed pages again).
+        kwargs.setdefault("pool_use_lifo", True)
     engine = create_engine(url, connect_args=connect_args, **kwargs)
     _install_sqlite_events(engine)
     return engine
