@@ -58,3 +58,6 @@ def test_short_jobs_record_start_and_end_in_order(tmp_path: Path, service: Tunin
         assert [t.status for t in transitions] == ["Starting", "Training", "Completed"]
         assert transitions[1].start_time == job.start_time
         assert job.start_time <= transitions[1].end_time == transitions[2].start_time
+        # The store holds every end, so no supervisor left a state file behind for a resume.
+        assert job.job_dir is not None
+        assert not (Path(job.job_dir) / "logs" / ".supervisor.json").exists()

@@ -161,6 +161,11 @@ class AdoptingExecutor(Executor, Protocol):
         the log, then exactly one JobExited, as for a job it launched."""
         ...
 
+    def end_recorded(self, handle: JobHandle) -> None:
+        """The store now holds how the job ended: what its supervisor would leave behind for
+        a later controller is not needed. Called after the end is committed."""
+        ...
+
     def detach_all(self) -> list[str]:
         """Let go of every job without stopping it (they run on, for a later :meth:`adopt`);
         returns their names. No JobExited follows."""

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
+import threading
+import time
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -24,6 +27,10 @@ ENV_DEADLINE = "TUNESMITH_DEADLINE"
 
 #: In an adopted job whose exit status is unknown, output with this is judged a crash.
 TRACEBACK_MARK = "Traceback (most recent call last)"
+
+#: How long an ended attempt's state waits for word that the store holds its end, after which
+#: the file is written after all (see :class:`PendingStates`).
+STATE_WRITE_DELAY_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,66 @@ def write_state(path: Path, state: JobState) -> None:
     parse, which reads as "nothing known": the safe answer."""
     with contextlib.suppress(OSError):
         write_bytes(path, json.dumps({f: getattr(state, f) for f in _FIELDS}).encode())
+
+
+class PendingStates:
+    """End states written to their files only if nobody says, within ``delay``, that the
+    store already holds the end.
+
+    The file matters when the controller that saw an attempt end dies before storing it; once
+    the end is stored (milliseconds later, normally) it is moot, and creating a file for every
+    job cost more of the controller's time than anything else the supervisor does after the
+    process exits. A controller killed before the end is stored loses the exit status, as one
+    killed before the file was written always could: the job then counts as gone and is retried.
+    A daemon thread writes what has fallen due once every ``delay`` (so a state waits up to
+    twice that); :meth:`flush` writes everything still pending.
+    """
+
+    def __init__(self, delay: float = STATE_WRITE_DELAY_SECONDS) -> None:
+        self._delay = delay
+        self._lock = threading.Lock()
+        self._due: dict[Path, tuple[float, JobState]] = {}
+        self._closed = threading.Event()
+        self._writer: threading.Thread | None = None
+
+    def add(self, path: Path, state: JobState) -> None:
+        with self._lock:
+            self._due[path] = (time.monotonic() + self._delay, state)
+            if self._writer is None and not self._closed.is_set():
+                self._writer = threading.Thread(
+                    target=self._write_when_due, name="tunesmith-state-files", daemon=True
+                )
+                self._writer.start()
+
+    def discard(self, path: Path, state: JobState) -> None:
+        """The store holds this end: its file is not needed (a later attempt's stays)."""
+        with self._lock:
+            pending = self._due.get(path)
+            if pending is not None and pending[1] is state:
+                del self._due[path]
+
+    def flush(self) -> None:
+        """Write every state still pending now."""
+        self._write(until=math.inf)
+
+    def close(self) -> None:
+        """Write what is pending and stop the writer thread."""
+        self._closed.set()
+        self.flush()
+
+    def _write_when_due(self) -> None:
+        # Once a period, however many jobs end (a wake-up a job cost more than it saved).
+        while not self._closed.wait(self._delay):
+            self._write(until=time.monotonic())
+
+    def _write(self, *, until: float) -> None:
+        """Write the states due by ``until`` (a monotonic time)."""
+        with self._lock:
+            ready = [(path, entry[1]) for path, entry in self._due.items() if entry[0] <= until]
+            for path, _ in ready:
+                del self._due[path]
+        for path, state in ready:
+            write_state(path, state)
 
 
 def read_state(path: Path) -> JobState | None:

@@ -27,7 +27,7 @@ from tunesmith.execution.base import (
     OrphanQuery,
     TrainingJobRequest,
 )
-from tunesmith.execution.jobstate import read_state
+from tunesmith.execution.jobstate import PendingStates, read_state
 from tunesmith.execution.process import AdoptPlan, LaunchPlan, ProcessJob
 
 logger = logging.getLogger(__name__)
@@ -89,6 +89,7 @@ class LocalExecutor:
         self._free_cpus = self.total_cpus
         self._free_devices = list(self._devices)
         self._closed = False
+        self._pending_states = PendingStates()
 
     # ------------------------------------------------------------------ contract
 
@@ -124,6 +125,7 @@ class LocalExecutor:
             max_runtime_seconds=request.max_runtime_seconds,
             stop_grace_seconds=self.stop_grace_seconds,
             on_exit=self._forget,
+            pending_states=self._pending_states,
         )
         slot = self._slot_for(request, job)
         slot_holder.append(slot)
@@ -166,6 +168,13 @@ class LocalExecutor:
             self.stop(job)
         for job in jobs:
             job.wait()
+        self._pending_states.close()
+
+    def end_recorded(self, handle: JobHandle) -> None:
+        """The store holds how the job ended, so the state file a later controller would read
+        in its place is not needed (see :class:`~tunesmith.execution.jobstate.PendingStates`)."""
+        if isinstance(handle, ProcessJob):
+            handle.end_recorded()
 
     # ------------------------------------------------------------------ adoption
 
@@ -241,6 +250,7 @@ class LocalExecutor:
             stop_grace_seconds=self.stop_grace_seconds,
             on_exit=self._forget,
             adopt=plan,
+            pending_states=self._pending_states,
         )
         slot = self._slot_for(request, job)
         with self._lock:
@@ -273,6 +283,7 @@ class LocalExecutor:
             job.start()  # never started: its supervisor ends at once
         for job in jobs:
             job.wait()
+        self._pending_states.flush()
         return [job.training_job_name for job in jobs]
 
     # ------------------------------------------------------------------ status

@@ -48,6 +48,7 @@ from tunesmith.execution.jobstate import (
     ENV_LOG_OFFSET,
     ENV_STARTED,
     JobState,
+    PendingStates,
     unknown_exit,
     write_state,
 )
@@ -137,6 +138,7 @@ class ProcessJob:
         stop_grace_seconds: float = 120.0,
         on_exit: Callable[[ProcessJob], None] | None = None,
         adopt: AdoptPlan | None = None,
+        pending_states: PendingStates | None = None,
     ):
         if (plan is None) == (adopt is None):
             raise ValueError("give exactly one of plan and adopt")
@@ -147,6 +149,9 @@ class ProcessJob:
         self._max_runtime = max_runtime_seconds if max_runtime_seconds else None
         self._grace = stop_grace_seconds
         self._on_exit = on_exit
+        #: Where the end state goes (see PendingStates); None: written at once.
+        self._pending_states = pending_states
+        self._pending_end: tuple[Path, JobState] | None = None  # what was handed to it
         self._lock = threading.Lock()  # guards the state below and every signal we send
         self._state: Literal["new", "running", "reaped"] = "new"
         self._pid: int | None = None
@@ -196,6 +201,11 @@ class ProcessJob:
             self._detached = True
             if self._waker is not None:
                 self._waker.wake()
+
+    def end_recorded(self) -> None:
+        """The store now holds how this job ended: the state file is not needed."""
+        if self._pending_states is not None and self._pending_end is not None:
+            self._pending_states.discard(*self._pending_end)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until JobExited was delivered (or the job was detached); True if so."""
@@ -355,9 +365,20 @@ class ProcessJob:
             )
             signal_number, known = None, False
         ended = time.time()
-        # The end first, then the state file: the next job's start waits only for the former.
-        # A controller killed in between loses this exit status, as one killed just before the
-        # write always could: the job then counts as gone and is retried (docs/resume.md).
+        end_state = dataclasses.replace(
+            state,
+            ended=ended,
+            exit_code=exit_code,
+            signal=signal_number,
+            stop_requested=stop_requested,
+            timed_out=timed_out,
+            status_known=known,
+        )
+        if state_file is not None and self._pending_states is not None:
+            # Written only if the end is not stored soon (see PendingStates); queued before
+            # the end is reported, so word that it was stored cannot come first.
+            self._pending_end = (state_file, end_state)
+            self._pending_states.add(state_file, end_state)
         self._finish(
             exit_code=exit_code,
             signal_number=signal_number,
@@ -365,19 +386,8 @@ class ProcessJob:
             status_known=known,
             at=ended,
         )
-        if state_file is not None:
-            write_state(
-                state_file,
-                dataclasses.replace(
-                    state,
-                    ended=ended,
-                    exit_code=exit_code,
-                    signal=signal_number,
-                    stop_requested=stop_requested,
-                    timed_out=timed_out,
-                    status_known=known,
-                ),
-            )
+        if state_file is not None and self._pending_states is None:
+            write_state(state_file, end_state)
 
     def _follow(
         self,
