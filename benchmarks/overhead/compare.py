@@ -33,7 +33,7 @@ sys.path.insert(1, sys.argv[2])  # this tree, for benchmarks.overhead.run
 from benchmarks.overhead.run import floor, tunesmith_run
 from tunesmith.orchestrator.service import TuningService
 
-work = Path(tempfile.mkdtemp(prefix="overhead-compare-"))
+work = Path(tempfile.mkdtemp(prefix="run-", dir=sys.argv[4]))
 jobs = int(sys.argv[3])
 (work / "train.py").write_text("import sys\nprint('loss=0.5')\n")
 base = floor(work / "train.py", jobs)
@@ -66,9 +66,9 @@ def source_tree(ref: str, scratch: Path, made: list[Path]) -> Path:
     return folder / "src"
 
 
-def one_run(src: Path, jobs: int) -> dict[str, float]:
+def one_run(src: Path, jobs: int, scratch: Path) -> dict[str, float]:
     out = subprocess.run(
-        [sys.executable, "-c", _ONE_RUN, str(src), str(ROOT), str(jobs)],
+        [sys.executable, "-c", _ONE_RUN, str(src), str(ROOT), str(jobs), str(scratch)],
         capture_output=True,
         text=True,
         check=True,
@@ -89,7 +89,7 @@ def main() -> None:
             results: dict[str, list[dict[str, float]]] = {ref: [] for ref in args.refs}
             for round_ in range(args.rounds):
                 for ref, src in trees.items():
-                    results[ref].append(one_run(src, args.jobs))
+                    results[ref].append(one_run(src, args.jobs, Path(scratch)))
                 row = "  ".join(f"{ref} {results[ref][-1]['over']:.2f}" for ref in args.refs)
                 print(f"round {round_ + 1}: {row}", file=sys.stderr)
         finally:
