@@ -225,18 +225,23 @@ def test_bring_your_own_command(tmp_path: Path, executor: LocalExecutor) -> None
     assert recorder.events[0].pid
 
 
-def test_lines_arrive_while_the_process_runs(tmp_path: Path, executor: LocalExecutor) -> None:
+def gated_request(tmp_path: Path, first: str, then: str = "") -> tuple[TrainingJobRequest, Path]:
+    """A job that prints ``first``, waits until the returned gate file exists, then prints
+    ``then`` (if given) and exits."""
     gate = tmp_path / "gate"
-    request = script_request(
-        tmp_path,
-        f"""
+    after = f"print({then!r})" if then else ""
+    body = f"""
         import os, time
-        print("epoch=1 val_loss=0.5")
+        print({first!r})
         while not os.path.exists({str(gate)!r}):
             time.sleep(0.01)
-        print("done")
-        """,
-    )
+        {after}
+        """
+    return script_request(tmp_path, body), gate
+
+
+def test_lines_arrive_while_the_process_runs(tmp_path: Path, executor: LocalExecutor) -> None:
+    request, gate = gated_request(tmp_path, "epoch=1 val_loss=0.5", "done")
     recorder = Recorder()
     executor.launch(request, recorder)
     recorder.wait_line("epoch=1 val_loss=0.5")
@@ -280,16 +285,7 @@ def test_a_long_job_s_lines_are_held_briefly(
     tmp_path: Path, executor: LocalExecutor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(process, "EVENT_HOLD_SECONDS", 0.3)
-    gate = tmp_path / "gate"
-    request = script_request(
-        tmp_path,
-        f"""
-        import os, time
-        print("epoch=1")
-        while not os.path.exists({str(gate)!r}):
-            time.sleep(0.01)
-        """,
-    )
+    request, gate = gated_request(tmp_path, "epoch=1")
     recorder = TimedRecorder()
     launched = time.monotonic()
     executor.launch(request, recorder)
