@@ -372,7 +372,7 @@ class TuningJobController:
         # Packing a model can take long: do it before the transaction, not while holding it.
         artifacts = {event.training_job_name: self._publish(event) for event in exits}
         running = [self._running.get(event.training_job_name) for event in exits]
-        ended = [job.handle for job in running if job is not None]
+        ended = [job.handle for job in running if job is not None and job.handle is not None]
         created: list[tuple[_RunningJob, TrainingJobRequest]] = []
         with self.store.batch():  # one transaction for the whole burst of events
             for event in batch:
@@ -393,8 +393,7 @@ class TuningJobController:
         end_recorded = getattr(self.executor, "end_recorded", None)
         if end_recorded is not None:
             for handle in ended:  # committed: the supervisor need not leave them on disk
-                if handle is not None:
-                    end_recorded(handle)
+                end_recorded(handle)
         if exits:
             self._emit_progress()  # outside the transaction: the callback may be slow
 

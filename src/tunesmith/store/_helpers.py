@@ -171,13 +171,7 @@ def record_transition(
     if not first:
         sql.execute(CLOSE_TRANSITION, {"job": training_job_name, "closed_at": now})
     status = SecondaryStatus(status)
-    values = {
-        "training_job_name": training_job_name,
-        "status": status.value,
-        "start_time": now,
-        "end_time": now if status in FINAL_SECONDARY else None,
-        "message": message if message is not None else STATUS_MESSAGES.get(status, ""),
-    }
+    values = _transition_values(training_job_name, status, now, None, message)
     key = sql.insert_returning(INSERT_TRANSITION, values)
     return StatusTransitionRecord(
         training_job_name=training_job_name,
@@ -199,22 +193,31 @@ def record_transitions(
     (at the next one's start), the last is opened, as one ``record_transition`` a step would,
     in two statements instead of two a step."""
     sql.execute(CLOSE_TRANSITION, {"job": training_job_name, "closed_at": steps[0][1]})
-    rows = []
     next_starts: list[datetime | None] = [since for _, since, _ in steps[1:]]
-    for (status, since, message), closed_at in zip(steps, [*next_starts, None], strict=True):
-        status = SecondaryStatus(status)
-        if closed_at is None and status in FINAL_SECONDARY:
-            closed_at = since
-        rows.append(
-            {
-                "training_job_name": training_job_name,
-                "status": status.value,
-                "start_time": since,
-                "end_time": closed_at,
-                "message": message if message is not None else STATUS_MESSAGES.get(status, ""),
-            }
-        )
+    rows = [
+        _transition_values(training_job_name, SecondaryStatus(status), since, closed_at, message)
+        for (status, since, message), closed_at in zip(steps, [*next_starts, None], strict=True)
+    ]
     sql.execute_many(INSERT_TRANSITIONS, rows)
+
+
+def _transition_values(
+    training_job_name: str,
+    status: SecondaryStatus,
+    since: datetime,
+    closed_at: datetime | None,
+    message: str | None,
+) -> dict[str, Any]:
+    """One SecondaryStatusTransitions row; a final status is closed at its own start."""
+    if closed_at is None and status in FINAL_SECONDARY:
+        closed_at = since
+    return {
+        "training_job_name": training_job_name,
+        "status": status.value,
+        "start_time": since,
+        "end_time": closed_at,
+        "message": message if message is not None else STATUS_MESSAGES.get(status, ""),
+    }
 
 
 def finish_defaults(
