@@ -180,6 +180,12 @@ def to_cmd_args(user_hyperparameters: Mapping[str, Any]) -> list[str]:
     return args
 
 
+#: ``json.dumps`` with arguments builds a new encoder on every call; a job's environment and
+#: config files take a few dozen of them, so the two encoders are built once.
+_ENV_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode
+_CONFIG_JSON = json.JSONEncoder(sort_keys=True).encode
+
+
 def _env_value(value: Any) -> str:
     """The toolkit's ``to_env_vars`` value rule: strings as-is, None empty, else compact JSON."""
     if value is None:
@@ -188,7 +194,7 @@ def _env_value(value: Any) -> str:
         return value
     if isinstance(value, bytes):
         return value.decode("latin1")
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return _ENV_JSON(value)
 
 
 # ----------------------------------------------------------------------------- config files
@@ -400,7 +406,7 @@ def build_environment(
 def _write_json(path: Path, obj: Any) -> None:
     """One line of JSON, as SageMaker writes these files (and ``json``'s C encoder, which
     ``indent`` would turn off: a tenth of the cost of a job's folder went to indenting)."""
-    write_bytes(path, (json.dumps(obj, sort_keys=True) + "\n").encode("utf-8"))
+    write_bytes(path, (_CONFIG_JSON(obj) + "\n").encode("utf-8"))
 
 
 def _link_channel(channel: ChannelSpec, target: Path) -> None:
