@@ -393,6 +393,24 @@ def test_failure_file_is_the_reason(tmp_path: Path, executor: LocalExecutor) -> 
     assert len(exit_event.failure_text) == 1024
 
 
+def test_failure_file_of_a_job_that_exits_0_is_ignored(
+    tmp_path: Path, executor: LocalExecutor
+) -> None:
+    """Exit code 0 is success whatever output/failure says (a leftover, or a warning file)."""
+    request = script_request(
+        tmp_path,
+        """
+        import os
+        with open(os.path.join(os.environ["SM_OUTPUT_DIR"], "failure"), "w") as f:
+            f.write("not really a failure")
+        print("loss=0.1")
+        """,
+    )
+    exit_event = run(executor, request).exited()
+    assert exit_event.exit_code == 0
+    assert exit_event.failure_text is None
+
+
 def test_max_runtime_stops_the_job(tmp_path: Path, executor: LocalExecutor) -> None:
     request = script_request(tmp_path, "import time\nprint('go')\ntime.sleep(60)\n", max_runtime=1)
     started = time.monotonic()

@@ -80,7 +80,8 @@ class JobExited:
     signal: int | None = None  # the signal that ended it, if any
     stop_requested: bool = False  # we asked it to stop (stop() or the tuning job stopping)
     timed_out: bool = False  # MaxRuntimeInSeconds was exceeded and we stopped it
-    failure_text: str | None = None  # first 1024 characters of output/failure, if written
+    #: First 1024 characters of output/failure, if written (not read after an exit code of 0).
+    failure_text: str | None = None
     launch_error: str | None = None  # the process could not be started (client error)
     internal_error: str | None = None  # the executor lost the job (retryable)
     stderr_tail: str = ""  # the last lines of its output (stderr, or both streams), for a reason

@@ -351,7 +351,6 @@ class ProcessJob:
         tail.close()
         if last is not None:
             self._deliver(last, time.time())
-        failure_text = _read_failure(failure_file)
         with self._lock:
             stopping = self._stop_requested or self._timed_out
             stop_requested, timed_out = self._stop_requested, self._timed_out
@@ -359,9 +358,11 @@ class ProcessJob:
             rc = proc.wait()
             exit_code, signal_number = (rc, None) if rc >= 0 else (None, -rc)
             known = True
+            # A process that exited 0 succeeded whatever output/failure says: not read.
+            failure_text = None if rc == 0 else _read_failure(failure_file)
         else:
             exit_code, failure_text = unknown_exit(
-                stopping=stopping, failure_text=failure_text, tail=list(self._tail)
+                stopping=stopping, failure_text=_read_failure(failure_file), tail=list(self._tail)
             )
             signal_number, known = None, False
         ended = time.time()
