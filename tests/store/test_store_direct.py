@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import DateTime, select
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 
 from tunesmith.errors import ResourceInUseError
 from tunesmith.store import Store, TrainingJobRecord
 from tunesmith.store.direct import DirectSql, StatementCache
+from tunesmith.store.models import UTCDateTime
 from tunesmith.store.statements import INSERT_TRAINING, TRAINING, UPDATE_TRAINING
 
 WHEN = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
@@ -73,3 +75,31 @@ def test_a_driver_error_is_sqlalchemys_error_and_names_the_statement(store: Stor
     store.create_training_job(record)
     with pytest.raises(ResourceInUseError, match="already exists"):
         store.create_training_job(record)
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        WHEN,
+        datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),  # no microseconds: still written, as .000000
+        datetime(999, 12, 31, 23, 59, 59, 1, tzinfo=UTC),  # a year under 1000: zero-padded
+        datetime(2026, 6, 1, 12, 0, 0, 5, tzinfo=timezone(timedelta(hours=-7))),  # not UTC
+    ],
+)
+def test_sqlite_datetime_text_is_sqlalchemys_own(when: datetime) -> None:
+    """UTCDateTime's one-step SQLite conversion writes and reads what SQLAlchemy's DateTime would
+    (the text is compared in SQL, for lease expiry, so its form must not change)."""
+    dialect = sqlite.dialect()
+    kind = UTCDateTime()
+    stock_bind = DateTime().dialect_impl(dialect).bind_processor(dialect)
+    stock_result = DateTime().dialect_impl(dialect).result_processor(dialect, None)
+    expected = stock_bind(kind.process_bind_param(when, dialect))
+    written = kind.bind_processor(dialect)(when)
+    assert written == expected
+    read = kind.result_processor(dialect, None)(written)
+    assert read == kind.process_result_value(stock_result(expected), dialect)
+    assert read == when and read.tzinfo is UTC
+    assert kind.bind_processor(dialect)(None) is None
+    assert kind.result_processor(dialect, None)(None) is None
+    with pytest.raises(ValueError, match="naive datetime"):
+        kind.bind_processor(dialect)(when.replace(tzinfo=None))
