@@ -101,7 +101,7 @@ def _utc_to_sqlite_text(value: datetime | None) -> str | None:
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r} given; pass a timezone-aware datetime")
         value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    return value.isoformat(" ", "microseconds")[:-6]  # without its "+00:00"
 
 
 def _sqlite_text_to_utc(value: str | datetime | None) -> datetime | None:
