@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal, Protocol
 
 import numpy as np
 
@@ -71,6 +71,13 @@ def _reverse_log_inv(t: float) -> float:
     return -math.expm1(-t)
 
 
+class UniformDraws(Protocol):
+    """Where sampling takes its numbers: ``random()`` uniform in [0, 1) (a numpy Generator,
+    or the random strategy's per-position stream)."""
+
+    def random(self) -> Any: ...
+
+
 @dataclass(frozen=True)
 class Parameter(ABC):
     """A tuned hyperparameter (abstract). Subclasses are frozen dataclasses."""
@@ -94,7 +101,7 @@ class Parameter(ABC):
     def parse(self, text: str) -> ParamValue:
         """Inverse of :meth:`format`."""
 
-    def sample(self, rng: np.random.Generator) -> ParamValue:
+    def sample(self, rng: UniformDraws) -> ParamValue:
         """A value drawn uniformly in the scaled space (one ``rng.random()`` draw)."""
         return self.from_unit(float(rng.random()))
 

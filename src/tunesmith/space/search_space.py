@@ -24,6 +24,7 @@ from tunesmith.space.parameters import (
     Kind,
     Parameter,
     ParamValue,
+    UniformDraws,
     resolve_scaling,
 )
 
@@ -112,7 +113,7 @@ class SearchSpace:
                 return p
         raise KeyError(name)
 
-    def sample(self, rng: np.random.Generator) -> Config:
+    def sample(self, rng: UniformDraws) -> Config:
         """One configuration, each parameter drawn uniformly in its scaled space, in order."""
         return {p.name: p.sample(rng) for p in self.parameters}
 
