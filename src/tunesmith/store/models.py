@@ -67,17 +67,11 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r} given; pass a timezone-aware datetime")
-        value = value.astimezone(UTC)
+        value = _as_utc(value)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        return None if value is None else _read_as_utc(value)
 
     # On SQLite each value went through this type's conversion, then SQLAlchemy's DATETIME
     # text format (a dict and ``%`` formatting in Python): a dozen times a training job, more
@@ -94,23 +88,30 @@ class UTCDateTime(TypeDecorator[datetime]):
         return _sqlite_text_to_utc
 
 
+def _as_utc(value: datetime) -> datetime:
+    """An aware datetime in UTC; a naive one is refused (its zone would be a guess)."""
+    if value.tzinfo is UTC:
+        return value
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r} given; pass a timezone-aware datetime")
+    return value.astimezone(UTC)
+
+
+def _read_as_utc(value: datetime) -> datetime:
+    """A stored datetime in UTC (SQLite's are naive UTC)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def _utc_to_sqlite_text(value: datetime | None) -> str | None:
     if value is None:
         return None
-    if value.tzinfo is not UTC:
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r} given; pass a timezone-aware datetime")
-        value = value.astimezone(UTC)
-    return value.isoformat(" ", "microseconds")[:-6]  # without its "+00:00"
+    return _as_utc(value).isoformat(" ", "microseconds")[:-6]  # without its "+00:00"
 
 
 def _sqlite_text_to_utc(value: str | datetime | None) -> datetime | None:
     if value is None:
         return None
-    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    return _read_as_utc(value if isinstance(value, datetime) else datetime.fromisoformat(value))
 
 
 class Base(DeclarativeBase):
