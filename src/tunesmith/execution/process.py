@@ -452,7 +452,7 @@ class ProcessJob:
             self._finish(
                 exit_code=ended.exit_code,
                 signal_number=ended.signal,
-                failure_text=failure_text,
+                failure_text=None if ended.exit_code == 0 else failure_text,
                 at=ended.ended,
             )
             return
