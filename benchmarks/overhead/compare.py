@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import subprocess
 import sys
@@ -105,18 +106,35 @@ def report(refs: list[str], results: dict[str, list[dict[str, float]]], jobs: in
     first = [r["over"] for r in results[refs[0]]]
     lines = [
         f"{jobs} trivial jobs, 2 at a time, {len(first)} interleaved rounds; ms a job",
-        "| version | overhead (median) | controller CPU (median) | vs first: median | mean |",
-        "|---|---:|---:|---:|---:|",
+        "| version | overhead (median) | controller CPU (median) | vs first: median | mean "
+        "(± its standard error) | CPU vs first: mean (± s.e.) |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
+    first_cpu = [r["cpu"] for r in results[refs[0]]]
     for ref in refs:
         over = [r["over"] for r in results[ref]]
+        cpu = [r["cpu"] for r in results[ref]]
         diffs = [a - b for a, b in zip(over, first, strict=True)]
+        cpu_diffs = [a - b for a, b in zip(cpu, first_cpu, strict=True)]
         lines.append(
-            f"| {ref} | {statistics.median(over):.2f} | "
-            f"{statistics.median(r['cpu'] for r in results[ref]):.2f} | "
-            f"{statistics.median(diffs):+.2f} | {statistics.mean(diffs):+.2f} |"
+            f"| {ref} | {statistics.median(over):.2f} | {statistics.median(cpu):.2f} | "
+            f"{statistics.median(diffs):+.2f} | {_mean_and_error(diffs)} | "
+            f"{_mean_and_error(cpu_diffs)} |"
         )
+    lines.append(
+        "A difference smaller than about twice its standard error is not told apart from the "
+        "noise of the machine."
+    )
     return "\n".join(lines)
+
+
+def _mean_and_error(values: list[float]) -> str:
+    """The mean, and its standard error (the paired rounds' spread over the square root of
+    their number): how far apart the versions must be for the rounds to tell them apart."""
+    if len(values) < 2:
+        return f"{statistics.mean(values):+.2f}"
+    error = statistics.stdev(values) / math.sqrt(len(values))
+    return f"{statistics.mean(values):+.2f} (± {error:.2f})"
 
 
 if __name__ == "__main__":
