@@ -119,6 +119,12 @@ def _read_failure(path: Path) -> str | None:
     return text if text.strip() else None
 
 
+def _failure_of(exit_code: int | None, path: Path) -> str | None:
+    """The failure text of a process whose exit code is known: none when it exited 0 (it
+    succeeded whatever output/failure says), else the file's first characters."""
+    return None if exit_code == 0 else _read_failure(path)
+
+
 class ProcessJob:
     """One supervised training process; also the executor's job handle.
 
@@ -358,8 +364,7 @@ class ProcessJob:
             rc = proc.wait()
             exit_code, signal_number = (rc, None) if rc >= 0 else (None, -rc)
             known = True
-            # A process that exited 0 succeeded whatever output/failure says: not read.
-            failure_text = None if rc == 0 else _read_failure(failure_file)
+            failure_text = _failure_of(rc, failure_file)
         else:
             exit_code, failure_text = unknown_exit(
                 stopping=stopping, failure_text=_read_failure(failure_file), tail=list(self._tail)
@@ -444,7 +449,6 @@ class ProcessJob:
         tail.close()
         if last is not None:
             self._deliver(last, time.time())
-        failure_text = _read_failure(adopt.failure_file)
         if ended is not None and ended.ended is not None and ended.status_known:
             with self._lock:
                 self._stop_requested |= ended.stop_requested
@@ -452,10 +456,11 @@ class ProcessJob:
             self._finish(
                 exit_code=ended.exit_code,
                 signal_number=ended.signal,
-                failure_text=None if ended.exit_code == 0 else failure_text,
+                failure_text=_failure_of(ended.exit_code, adopt.failure_file),
                 at=ended.ended,
             )
             return
+        failure_text = _read_failure(adopt.failure_file)
         with self._lock:
             if ended is not None:
                 self._stop_requested |= ended.stop_requested
