@@ -258,7 +258,8 @@ def _interrupts(
             controller = controller_box[0]
             if _choose(on_interrupt, controller, view) == OnInterrupt.leave:
                 err_console.print("\nLeaving the training jobs running...")
-                raise LeaveJobsRunning
+                controller.leave_jobs_running()  # at its next safe point
+                return
             err_console.print("\nStopping the running training jobs (Ctrl-C again to abort)...")
             controller.request_stop("Stopped by Ctrl-C")
             return

@@ -28,6 +28,7 @@ from tunesmith.execution.base import (
     TrainingJobRequest,
 )
 from tunesmith.execution.jobstate import PendingStates, read_state
+from tunesmith.execution.loop import JobLoop
 from tunesmith.execution.process import AdoptPlan, LaunchPlan, ProcessJob
 
 logger = logging.getLogger(__name__)
@@ -49,8 +50,11 @@ class _Slot:
 class LocalExecutor:
     """Runs each training job as a local process (see ``docs/training-contract.md``).
 
-    ``launch`` returns at once; the job folder is written and the process started on the
-    job's own supervisor thread, and every event reaches the sink from the job's threads.
+    Every job is followed by the executor's :class:`~tunesmith.execution.loop.JobLoop`. A
+    caller that waits for events anyway can run it itself (:meth:`drive`, then :meth:`pump`
+    where it would wait): launches then start their process before returning and every event
+    reaches the sink on the caller's thread. Otherwise ``launch`` returns at once and the
+    loop's own thread writes the job folder, starts the process and calls the sink.
     Thread-safe: launch, stop and close may be called from any thread.
 
     ``cpus`` (default ``TUNESMITH_LOCAL_CPUS``; unset means no CPU budget, so only
@@ -90,6 +94,7 @@ class LocalExecutor:
         self._free_devices = list(self._devices)
         self._closed = False
         self._pending_states = PendingStates()
+        self._loop = JobLoop("tunesmith-local-jobs")
 
     # ------------------------------------------------------------------ contract
 
@@ -126,6 +131,7 @@ class LocalExecutor:
             stop_grace_seconds=self.stop_grace_seconds,
             on_exit=self._forget,
             pending_states=self._pending_states,
+            loop=self._loop,
         )
         slot = self._slot_for(request, job)
         slot_holder.append(slot)
@@ -159,6 +165,26 @@ class LocalExecutor:
             if queued:
                 job.start()
 
+    # ------------------------------------------------------------------ the loop
+
+    def drive(self) -> bool:
+        """Follow the jobs on the calling thread from now on, through :meth:`pump`; False when
+        the executor's own thread already follows them (then events come from it)."""
+        return self._loop.drive()
+
+    def release(self) -> None:
+        """Stop driving: jobs still running are followed by the executor's own thread."""
+        self._loop.release()
+
+    def pump(self, timeout: float | None) -> None:
+        """Driving thread only: wait up to ``timeout`` seconds for the jobs' events and
+        deliver them to their sinks."""
+        self._loop.pump(timeout)
+
+    def wake(self) -> None:
+        """Make a :meth:`pump` in progress return (thread-safe)."""
+        self._loop.wake()
+
     def close(self) -> None:
         """Stop every job still running and wait until each has reported its exit."""
         with self._lock:
@@ -169,6 +195,7 @@ class LocalExecutor:
         for job in jobs:
             job.wait()
         self._pending_states.close()
+        self._loop.close()
 
     def end_recorded(self, handle: JobHandle) -> None:
         """The store holds how the job ended, so the state file a later controller would read
@@ -251,6 +278,7 @@ class LocalExecutor:
             on_exit=self._forget,
             adopt=plan,
             pending_states=self._pending_states,
+            loop=self._loop,
         )
         slot = self._slot_for(request, job)
         with self._lock:

@@ -6,19 +6,20 @@ One :class:`ProcessJob` owns one OS process in its own process group, with stdin
 The process therefore does not depend on its supervisor: if the controller dies, the training
 goes on, and a later controller can *adopt* it (:class:`AdoptPlan`) and keep reading its log.
 
-One supervisor thread per job does everything, driven by ``poll(2)``, never by a polling
-interval (except where inotify is missing, see :mod:`~tunesmith.execution.filewatch`):
+Every job is followed by a :class:`~tunesmith.execution.loop.JobLoop` (one thread for all the
+jobs of an executor, never a polling interval except where inotify is missing, see
+:mod:`~tunesmith.execution.filewatch`):
 
-* the log file's wake-up descriptor: the new bytes are split into lines on ``\\n``, ``\\r`` and
+* the log file's inotify watch: the new bytes are split into lines on ``\\n``, ``\\r`` and
   ``\\r\\n`` and every line goes to the sink at once;
 * a descriptor that becomes readable when the process exits (a pidfd; elsewhere a pipe written
   by a small waiter thread): the rest of the process group is killed so stray children cannot
   outlive the job, the file is read to its end, the process is reaped, and exactly one
   :class:`JobExited` is emitted;
-* the poll timeout enforces the maximum runtime. The stop grace period is a
-  :class:`threading.Timer`, started only when a stop is sent.
+* a timer enforces the maximum runtime. The stop grace period is a :class:`threading.Timer`,
+  started only when a stop is sent.
 
-Events of one job are delivered one at a time from its supervisor thread: JobStarted first
+Events of one job are delivered one at a time from the loop's thread: JobStarted first
 (unless the launch failed), LogLines in order, JobExited last. :meth:`ProcessJob.detach` lets
 go of a running process instead: no JobExited, the process keeps running.
 """
@@ -29,7 +30,6 @@ import contextlib
 import dataclasses
 import logging
 import os
-import select
 import signal
 import subprocess
 import threading
@@ -53,7 +53,7 @@ from tunesmith.execution.jobstate import (
     write_state,
 )
 from tunesmith.execution.logtail import MAX_LINE_BYTES, Line, LogTail, recent_lines
-from tunesmith.execution.threads import supervisors
+from tunesmith.execution.loop import JobLoop, Timer, shared_loop
 
 __all__ = ["MAX_LINE_BYTES", "AdoptPlan", "LaunchPlan", "ProcessJob"]
 
@@ -64,7 +64,6 @@ STDERR_TAIL_LINES = 20
 STDERR_TAIL_LINE_CHARS = 1024
 #: First characters of output/failure taken as the failure reason.
 FAILURE_TEXT_CHARS = 1024
-_POLL_IN = select.POLLIN | select.POLLHUP | select.POLLERR
 #: A job's start and output lines are held up to this long before they reach the sink, and go
 #: with its end if that comes first: the consumer is then woken once for a burst of events,
 #: not once for each (a short job's start, lines and end arrive together).
@@ -125,13 +124,31 @@ def _failure_of(exit_code: int | None, path: Path) -> str | None:
     return None if exit_code == 0 else _read_failure(path)
 
 
+@dataclass
+class _Followed:
+    """What following one running process needs, from its start (or adoption) to its end."""
+
+    pid: int
+    tail: LogTail
+    log_file: Path
+    failure_file: Path
+    state_file: Path | None
+    state: JobState
+    proc: subprocess.Popen[bytes] | None  # our child (None when adopted)
+    exit_signal: ExitSignal | None = None
+    watch: int | None = None  # the loop's file-watch token, None when the log is polled
+    poll_timer: Timer | None = None
+    deadline_timer: Timer | None = None
+
+
 class ProcessJob:
     """One supervised training process; also the executor's job handle.
 
-    ``plan`` is called on the supervisor thread, so writing the job folder does not slow the
-    caller; an ``OSError`` or ``ValueError`` from it, or from starting the process, becomes a
-    JobExited with ``launch_error``. With ``adopt`` (and no ``plan``) the job supervises a
-    process another supervisor started (see :class:`AdoptPlan`).
+    ``plan`` is called on the loop's thread (see :mod:`~tunesmith.execution.loop`); an
+    ``OSError`` or ``ValueError`` from it, or from starting the process, becomes a JobExited
+    with ``launch_error``. With ``adopt`` (and no ``plan``) the job supervises a process
+    another supervisor started (see :class:`AdoptPlan`). Without ``loop`` the job is followed
+    by the process-wide background loop (:func:`shared_loop`).
     """
 
     def __init__(
@@ -145,6 +162,7 @@ class ProcessJob:
         on_exit: Callable[[ProcessJob], None] | None = None,
         adopt: AdoptPlan | None = None,
         pending_states: PendingStates | None = None,
+        loop: JobLoop | None = None,
     ):
         if (plan is None) == (adopt is None):
             raise ValueError("give exactly one of plan and adopt")
@@ -152,6 +170,7 @@ class ProcessJob:
         self._plan = plan
         self._adopt = adopt
         self._sink = sink
+        self._loop = loop if loop is not None else shared_loop()
         self._max_runtime = max_runtime_seconds if max_runtime_seconds else None
         self._grace = stop_grace_seconds
         self._on_exit = on_exit
@@ -167,11 +186,11 @@ class ProcessJob:
         self._terminating = False
         self._detached = False
         self._grace_timer: threading.Timer | None = None
-        self._waker: filewatch.Waker | None = None
+        self._followed: _Followed | None = None  # loop thread only
         self._tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
         self._tail_open_cr = False
         self._held: list[JobEvent] = []  # see EVENT_HOLD_SECONDS
-        self._held_until = 0.0
+        self._hold_timer: Timer | None = None
         self._done = threading.Event()
         self.exit_event: JobExited | None = None
 
@@ -190,8 +209,9 @@ class ProcessJob:
         return self._adopt is not None
 
     def start(self) -> None:
-        """Supervise the job on a (reused) thread of its own; returns at once."""
-        supervisors.run(self._supervise)
+        """Start (or adopt) and follow the process on the job loop; returns at once unless
+        the caller drives the loop, which then starts the process before returning."""
+        self._loop.call(self._guarded(self._begin))
 
     def stop(self) -> None:
         """SIGTERM to the process group, SIGKILL after the grace period. Idempotent."""
@@ -203,10 +223,9 @@ class ProcessJob:
     def detach(self) -> None:
         """Stop supervising without stopping the process: it keeps running (its output still
         goes to its log file) for a later supervisor to adopt. No JobExited is emitted."""
-        with self._lock:  # the waker is closed under the same lock once the job ends
+        with self._lock:
             self._detached = True
-            if self._waker is not None:
-                self._waker.wake()
+        self._loop.call(self._guarded(self._on_detach))
 
     def end_recorded(self) -> None:
         """The store now holds how this job ended: the state file is not needed."""
@@ -214,33 +233,57 @@ class ProcessJob:
             self._pending_states.discard(*self._pending_end)
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until JobExited was delivered (or the job was detached); True if so."""
-        return self._done.wait(timeout)
+        """Block until JobExited was delivered (or the job was detached); True if so. On the
+        thread that drives the loop, the loop runs meanwhile."""
+        if not self._loop.on_loop_thread():
+            return self._done.wait(timeout)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self._done.is_set():
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return False
+            self._loop.pump(0.1 if left is None else min(left, 0.1))
+        return True
 
-    # ------------------------------------------------------------------ supervisor
+    # ------------------------------------------------------------------ steps on the loop
 
-    def _supervise(self) -> None:
-        try:
-            if self._adopt is not None:
-                self._run_adopted(self._adopt)
-            else:
-                self._run()
-        except Exception as exc:  # a bug of ours: report it, never leave the job hanging
-            logger.exception("supervising %s failed", self.training_job_name)
-            with self._lock:
-                if not self._detached:
-                    self._kill_group_locked(signal.SIGKILL)
-                self._state = "reaped"
-            if self._proc is not None:
-                with contextlib.suppress(Exception):
-                    self._proc.wait(timeout=5)  # do not leave a zombie behind
-            if self.exit_event is None and not self._detached:
-                self._finish(exit_code=None, internal_error=f"executor error: {exc!r}")
-        finally:
-            self._release_held()
-            self._ended()
+    def _guarded(self, step: Callable[[], None]) -> Callable[[], None]:
+        """``step`` with the rule that a bug of ours never leaves the job hanging."""
 
-    def _run(self) -> None:
+        def guarded() -> None:
+            if self._done.is_set():
+                return
+            try:
+                step()
+            except BaseException as exc:
+                self._fail(exc)
+                if not isinstance(exc, Exception):
+                    raise  # an interrupt: the job is ended, the caller's handling goes on
+
+        return guarded
+
+    def _fail(self, exc: BaseException) -> None:
+        if isinstance(exc, Exception):
+            logger.error("supervising %s failed", self.training_job_name, exc_info=exc)
+        self._stop_following()
+        with self._lock:
+            if not self._detached:
+                self._kill_group_locked(signal.SIGKILL)
+            self._state = "reaped"
+        if self._proc is not None:
+            with contextlib.suppress(Exception):
+                self._proc.wait(timeout=5)  # do not leave a zombie behind
+        if self.exit_event is None and not self._detached:
+            self._finish(exit_code=None, internal_error=f"executor error: {exc!r}")
+        self._end()
+
+    def _begin(self) -> None:
+        if self._adopt is not None:
+            self._begin_adopted(self._adopt)
+        else:
+            self._begin_launch()
+
+    def _begin_launch(self) -> None:
         assert self._plan is not None  # __init__ guarantees it
         with self._lock:
             cancelled = self._stop_requested or self._detached
@@ -249,6 +292,7 @@ class ProcessJob:
         if cancelled:
             if not self._detached:
                 self._finish(exit_code=None)
+            self._end()
             return
         try:
             plan = self._plan()
@@ -286,12 +330,12 @@ class ProcessJob:
                 return
         finally:
             os.close(log_fd)
+        self._loop.spawned(proc.pid)
         state = JobState(plan.attempt, proc.pid, log_start, started, deadline)
-        self._supervise_process(
-            proc.pid, tail, plan.log_file, plan.failure_file, plan.state_file, state, proc
-        )
+        files = (plan.log_file, plan.failure_file, plan.state_file)
+        self._follow(_Followed(proc.pid, tail, *files, state, proc))
 
-    def _run_adopted(self, adopt: AdoptPlan) -> None:
+    def _begin_adopted(self, adopt: AdoptPlan) -> None:
         for line in recent_lines(
             adopt.log_file, adopt.log_start, adopt.resume_offset, STDERR_TAIL_LINES
         ):
@@ -299,58 +343,95 @@ class ProcessJob:
         tail = LogTail(adopt.log_file, adopt.resume_offset)
         if adopt.pid is None:
             self._replay(adopt, tail)
+            self._end()
             return
         state = JobState(adopt.attempt, adopt.pid, adopt.log_start, adopt.started, adopt.deadline)
-        self._supervise_process(
-            adopt.pid, tail, adopt.log_file, adopt.failure_file, adopt.state_file, state, None
+        self._follow(
+            _Followed(
+                adopt.pid, tail, adopt.log_file, adopt.failure_file, adopt.state_file, state, None
+            )
         )
 
-    def _supervise_process(
-        self,
-        pid: int,
-        tail: LogTail,
-        log_file: Path,
-        failure_file: Path,
-        state_file: Path | None,
-        state: JobState,
-        proc: subprocess.Popen[bytes] | None,
-    ) -> None:
-        """Follow a running process (``proc`` is None when it is not our child)."""
-        waker = filewatch.Waker()
+    def _follow(self, followed: _Followed) -> None:
+        """Follow a running process: its exit, its log, its deadline."""
         with self._lock:
-            self._pid = pid
-            self._proc = proc
-            self._waker = waker
+            self._pid = followed.pid
+            self._proc = followed.proc
             self._state = "running"
             if self._stop_requested:
                 self._terminate_locked()
-        inotify = filewatch.watcher()
-        wd = None
-        if inotify is not None:
-            try:
-                wd = inotify.watch(log_file, waker)
-            except OSError as exc:  # e.g. the inotify watch limit: read on an interval
-                logger.warning("cannot watch %s (%s): reading it on an interval", log_file, exc)
-        exit_signal: ExitSignal | None = None
-        try:
-            exit_signal = ExitSignal(pid, child=proc is not None)
-            self._emit(JobStarted(self.training_job_name, state.started, pid))
-            self._deliver_all(tail.read())
-            left = self._follow(tail, waker, exit_signal, state.deadline, wd is not None)
-        finally:
-            if inotify is not None and wd is not None:
-                inotify.unwatch(wd, waker)
-            if exit_signal is not None:
-                exit_signal.close()
-        if left:
-            tail.close()
-            with self._lock:
-                self._state = "reaped"
-                stopping = self._stop_requested
-            if state_file is not None:
-                left_state = dataclasses.replace(state, left=True, stop_requested=stopping)
-                write_state(state_file, left_state)
+        self._followed = followed
+        loop = self._loop
+        followed.exit_signal = ExitSignal(followed.pid, child=followed.proc is not None)
+        loop.add_reader(followed.exit_signal.fd, self._guarded(self._on_process_exit))
+        followed.watch = loop.watch(followed.log_file, self._guarded(self._on_log))
+        if followed.watch is None:
+            self._poll_log_later()
+        if followed.state.deadline is not None:
+            at = time.monotonic() + (followed.state.deadline - time.time())
+            followed.deadline_timer = loop.call_at(at, self._guarded(self._on_timeout))
+        self._emit(JobStarted(self.training_job_name, followed.state.started, followed.pid))
+        self._deliver_all(followed.tail.read())
+        with self._lock:
+            detached = self._detached
+        if detached:  # detach() came while the process was being started
+            self._on_detach()
+
+    def _poll_log_later(self) -> None:
+        followed = self._followed
+        if followed is not None:
+            at = time.monotonic() + filewatch.FALLBACK_POLL_SECONDS
+            followed.poll_timer = self._loop.call_at(at, self._guarded(self._on_poll_log))
+
+    def _on_poll_log(self) -> None:
+        self._on_log()
+        self._poll_log_later()
+
+    def _on_log(self) -> None:
+        followed = self._followed
+        if followed is not None:
+            self._deliver_all(followed.tail.read())
+
+    def _stop_following(self) -> _Followed | None:
+        """Unregister everything the loop does for this job; what was followed, if anything."""
+        followed, self._followed = self._followed, None
+        if followed is None:
+            return None
+        loop = self._loop
+        if followed.exit_signal is not None:
+            loop.remove_reader(followed.exit_signal.fd)
+            followed.exit_signal.close()
+        if followed.watch is not None:
+            loop.unwatch(followed.watch)
+        for timer in (followed.poll_timer, followed.deadline_timer):
+            if timer is not None:
+                timer.cancel()
+        return followed
+
+    def _on_detach(self) -> None:
+        """Let go of a followed process (the job's end for us, not for the process)."""
+        if self._followed is None:
+            return  # not started yet (its start sees the flag) or already ended
+        followed = self._stop_following()
+        assert followed is not None
+        followed.tail.close()
+        with self._lock:
+            self._state = "reaped"
+            stopping = self._stop_requested
+        if followed.state_file is not None:
+            left_state = dataclasses.replace(followed.state, left=True, stop_requested=stopping)
+            write_state(followed.state_file, left_state)
+        self._end()
+
+    def _on_process_exit(self) -> None:
+        """The process exited: the rest of its group is killed, its log read to the end, it is
+        reaped and exactly one JobExited is emitted."""
+        if self._followed is not None and self._followed.proc is not None:
+            self._loop.follow_exit(self._followed.pid)  # before the reap: /proc still has it
+        followed = self._stop_following()
+        if followed is None:
             return
+        tail = followed.tail
         self._kill_rest_of_group()
         self._deliver_all(tail.read())
         last = tail.finish()
@@ -360,19 +441,22 @@ class ProcessJob:
         with self._lock:
             stopping = self._stop_requested or self._timed_out
             stop_requested, timed_out = self._stop_requested, self._timed_out
+        proc = followed.proc
         if proc is not None:
             rc = proc.wait()
             exit_code, signal_number = (rc, None) if rc >= 0 else (None, -rc)
             known = True
-            failure_text = _failure_of(rc, failure_file)
+            failure_text = _failure_of(rc, followed.failure_file)
         else:
             exit_code, failure_text = unknown_exit(
-                stopping=stopping, failure_text=_read_failure(failure_file), tail=list(self._tail)
+                stopping=stopping,
+                failure_text=_read_failure(followed.failure_file),
+                tail=list(self._tail),
             )
             signal_number, known = None, False
         ended = time.time()
         end_state = dataclasses.replace(
-            state,
+            followed.state,
             ended=ended,
             exit_code=exit_code,
             signal=signal_number,
@@ -380,6 +464,7 @@ class ProcessJob:
             timed_out=timed_out,
             status_known=known,
         )
+        state_file = followed.state_file
         if state_file is not None and self._pending_states is not None:
             # Written only if the end is not stored soon (see PendingStates); queued before
             # the end is reported, so word that it was stored cannot come first.
@@ -394,48 +479,7 @@ class ProcessJob:
         )
         if state_file is not None and self._pending_states is None:
             write_state(state_file, end_state)
-
-    def _follow(
-        self,
-        tail: LogTail,
-        waker: filewatch.Waker,
-        exit_signal: ExitSignal,
-        deadline: float | None,
-        watched: bool,
-    ) -> bool:
-        """Deliver lines until the process exits (False) or the job is detached (True)."""
-        poller = select.poll()
-        poller.register(waker.fd, _POLL_IN)
-        poller.register(exit_signal.fd, _POLL_IN)
-        runtime_deadline = None
-        if deadline is not None:
-            runtime_deadline = time.monotonic() + (deadline - time.time())
-        while True:
-            with self._lock:
-                if self._detached:
-                    return True
-            timeout: float | None = None if watched else filewatch.FALLBACK_POLL_SECONDS
-            if runtime_deadline is not None:
-                left = max(0.0, runtime_deadline - time.monotonic())
-                timeout = left if timeout is None else min(timeout, left)
-            if self._held:
-                hold = max(0.0, self._held_until - time.monotonic())
-                timeout = hold if timeout is None else min(timeout, hold)
-            ready = poller.poll(None if timeout is None else int(timeout * 1000) + 1)
-            if runtime_deadline is not None and time.monotonic() >= runtime_deadline:
-                runtime_deadline = None
-                self._on_timeout()
-            exited = False
-            for fd, _ in ready:
-                if fd == waker.fd:
-                    waker.clear()
-                elif fd == exit_signal.fd:
-                    exited = True
-            self._deliver_all(tail.read())
-            if exited:
-                return False
-            if self._held and time.monotonic() >= self._held_until:
-                self._release_held()
+        self._end()
 
     def _replay(self, adopt: AdoptPlan, tail: LogTail) -> None:
         """The process already ended: deliver the lines not yet handled and how it ended."""
@@ -481,6 +525,7 @@ class ProcessJob:
         with self._lock:
             self._state = "reaped"
         self._finish(exit_code=None, launch_error=_launch_message(exc))
+        self._end()
 
     def _kill_rest_of_group(self) -> None:
         with self._lock:
@@ -518,12 +563,11 @@ class ProcessJob:
         self.exit_event = event
         self._emit(event)
 
-    def _ended(self) -> None:
-        """The supervisor is done (exit reported or job detached): tell the executor."""
-        with self._lock:
-            if self._waker is not None:
-                self._waker.close()
-                self._waker = None
+    def _end(self) -> None:
+        """The job is over for us (exit reported or job detached): tell the executor."""
+        if self._done.is_set():
+            return
+        self._release_held()
         if self._on_exit is not None:
             try:
                 self._on_exit(self)
@@ -531,14 +575,14 @@ class ProcessJob:
                 logger.exception("on_exit callback failed for %s", self.training_job_name)
         self._done.set()
 
-    # ------------------------------------------------------------------ signals
-
     def _on_timeout(self) -> None:
         with self._lock:
             if self._state != "running":
                 return
             self._timed_out = True
             self._terminate_locked()
+
+    # ------------------------------------------------------------------ signals
 
     def _terminate_locked(self) -> None:
         if self._terminating:
@@ -592,10 +636,14 @@ class ProcessJob:
             self._send(event)
             return
         if not self._held:
-            self._held_until = time.monotonic() + EVENT_HOLD_SECONDS
+            at = time.monotonic() + EVENT_HOLD_SECONDS
+            self._hold_timer = self._loop.call_at(at, self._guarded(self._release_held))
         self._held.append(event)
 
     def _release_held(self) -> None:
+        if self._hold_timer is not None:
+            self._hold_timer.cancel()
+            self._hold_timer = None
         held, self._held = self._held, []
         for event in held:
             self._send(event)

@@ -140,6 +140,9 @@ class TuningJobController:
         # Executors on a virtual clock (the simulated one) lend it; else wall time.
         self._clock: Callable[[], float] = getattr(executor, "now", time.time)
         self._events: queue.SimpleQueue[JobEvent | object] = queue.SimpleQueue()
+        #: The executor's loop, when this controller's thread drives it (see run()).
+        self._pump: Callable[[float | None], None] | None = None
+        self._leave_requested = False
         self._running: dict[str, _RunningJob] = {}
         self._stop_requested_locally: str | None = None
         self._stopping_reason: str | None = None
@@ -155,7 +158,20 @@ class TuningJobController:
     def request_stop(self, reason: str = "Stopped on request") -> None:
         """Thread-safe: stop every running job and end the tuning job as Stopped."""
         self._stop_requested_locally = reason
+        self.request_wake()
+
+    def leave_jobs_running(self) -> None:
+        """Thread-safe, and safe from a signal handler: end the run at its next safe point
+        without stopping the training jobs (as :class:`recovery.LeaveJobsRunning` raised in
+        :meth:`run` would, but never in the middle of starting or reaping a job)."""
+        self._leave_requested = True
+        self.request_wake()
+
+    def request_wake(self) -> None:
         self._events.put(_WAKE)
+        wake = getattr(self.executor, "wake", None)
+        if wake is not None:
+            wake()  # the executor's loop may be what this controller waits in
 
     def run(self) -> None:
         record = self.store.get_tuning_job(self.name)
@@ -172,6 +188,11 @@ class TuningJobController:
                 f"{holder.lease_expires_at}"
             )
         self.left_running: list[str] = []
+        drive = getattr(self.executor, "drive", None)
+        if drive is not None and drive():
+            # This thread runs the executor's job loop where it waits for events: an exit,
+            # its record and the next launch then need no hand-off between threads.
+            self._pump = self.executor.pump  # type: ignore[attr-defined]
         try:
             self._records = {r.name: r for r in self.store.list_training_jobs(self.name)}
             self._load_curves()
@@ -185,6 +206,9 @@ class TuningJobController:
             self._abort_running()
             raise
         finally:
+            if self._pump is not None:
+                self._pump = None
+                self.executor.release()  # type: ignore[attr-defined]
             self.store.release_lease(self.name, self.owner)
 
     def _take_lease(self) -> bool:
@@ -202,6 +226,8 @@ class TuningJobController:
     def _loop(self) -> None:
         self._emit_progress()
         while True:
+            if self._leave_requested:
+                raise recovery.LeaveJobsRunning
             self._check_stop_sources()
             if self._stopping_reason is None:
                 self._launch_more()
@@ -359,7 +385,7 @@ class TuningJobController:
         if advance is not None and self._events.empty():
             advance()  # a virtual-clock executor: jump to its next event instead of waiting
         try:
-            first = self._events.get(timeout=self._wait_seconds())
+            first = self._next_event(self._wait_seconds())
         except queue.Empty:
             with self.store.batch():
                 self._write_due_starts()
@@ -426,10 +452,23 @@ class TuningJobController:
             if remaining <= 0:
                 return
             try:
-                batch.append(self._events.get(timeout=remaining))
+                batch.append(self._next_event(remaining))
             except queue.Empty:
-                return
+                if self._pump is None:
+                    return
+                continue  # the loop had other work: wait on for the rest of the time
             self._drain_into(batch)
+
+    def _next_event(self, timeout: float) -> JobEvent | object:
+        """The next event, waiting up to ``timeout`` seconds; ``queue.Empty`` when none came
+        (when driving the executor's loop, possibly sooner: the caller then just asks again)."""
+        if self._pump is None:
+            return self._events.get(timeout=timeout)
+        try:
+            return self._events.get_nowait()
+        except queue.Empty:
+            self._pump(timeout)
+        return self._events.get_nowait()
 
     def _drain_into(self, batch: list[JobEvent | object]) -> None:
         while len(batch) < 10_000:

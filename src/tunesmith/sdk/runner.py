@@ -23,7 +23,6 @@ from typing import Any
 
 from tunesmith.errors import TunesmithError
 from tunesmith.orchestrator.leases import controller_running
-from tunesmith.orchestrator.recovery import LeaveJobsRunning
 from tunesmith.orchestrator.service import TuningService
 
 STARTUP_TIMEOUT_SECONDS = 60.0  # for the background controller to take the tuning job's lease
@@ -112,7 +111,8 @@ def stop_on_interrupt(controllers: list[Any], on_interrupt: str = "stop") -> Ite
             pressed.append(choice)
             if choice == "leave":
                 print("\nLeaving the training jobs running...", file=sys.stderr, flush=True)
-                raise LeaveJobsRunning
+                controllers[0].leave_jobs_running()  # at its next safe point
+                return
             print(
                 "\nStopping the running training jobs (interrupt again to abort)...",
                 file=sys.stderr,
