@@ -88,6 +88,7 @@ class JobLoop:
         self._token_wd: dict[int, int] = {}
         self._driver: int | None = None  # the thread that drives the loop, if any
         self._thread: threading.Thread | None = None  # the background thread, if running
+        self._driver_mask: set[int] = set()
         self._pinned: set[int] | None = None  # the driver's affinity before follow_exit
         self._closed = False
         self._finalizer = weakref.finalize(self, _close_descriptors, self._waker, self._inotify)
@@ -122,14 +123,17 @@ class JobLoop:
             if self._thread is not None:
                 return False
             self._driver = threading.get_ident()
-            return True
+        # The cores the driving thread may use, read once: follow_exit binds it to one of
+        # them for a moment, then gives it these back.
+        self._driver_mask = os.sched_getaffinity(0) if _AFFINITY else set()
+        return True
 
     def release(self) -> None:
         """The driving thread stops driving; jobs still followed go on on a background thread."""
-        self._unpin()
         with self._lock:
             if self._driver != threading.get_ident():
                 return
+            self._unpin()
             self._driver = None
             self._ensure_thread_locked()
 
@@ -304,14 +308,14 @@ class JobLoop:
         cpu = _last_cpu(pid)
         if cpu is None:
             return
+        mask = self._driver_mask
+        if cpu not in mask or len(mask) < 2:
+            return
         try:
-            current = os.sched_getaffinity(0) if self._pinned is None else self._pinned
-            if cpu not in current or len(current) < 2:
-                return
             os.sched_setaffinity(0, {cpu})
-            self._pinned = current
         except OSError:
             return
+        self._pinned = mask
 
     def spawned(self, pid: int) -> None:
         """A process was just started from this thread: give it (and this thread) back the

@@ -1,0 +1,143 @@
+"""The job loop: one thread follows every job, the driving thread's or a background one."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tunesmith.execution import loop as job_loop
+from tunesmith.execution.base import JobExited, JobStarted, LogLine
+from tunesmith.execution.local import LocalExecutor
+
+from .test_local_executor import Recorder, script_request
+
+pytestmark = pytest.mark.timeout(30)
+
+PRINT_AFFINITY = """
+import json, os
+print("cores=" + json.dumps(sorted(os.sched_getaffinity(0))), flush=True)
+"""
+
+
+def pump_until_done(executor: LocalExecutor, recorder: Recorder, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not any(isinstance(e, JobExited) for e in recorder.events):
+        assert time.monotonic() < deadline, recorder.events
+        executor.pump(0.5)
+
+
+def test_a_driven_executor_starts_the_process_in_launch_and_reports_on_the_driving_thread(
+    tmp_path: Path,
+) -> None:
+    executor = LocalExecutor(stop_grace_seconds=1)
+    assert executor.drive()
+    threads: set[int] = set()
+    recorder = Recorder()
+
+    def sink(event: object) -> None:
+        threads.add(threading.get_ident())
+        recorder(event)  # type: ignore[arg-type]
+
+    job = executor.launch(script_request(tmp_path, "print('loss=0.5')\n"), sink)
+    assert job.pid is not None  # started before launch returned
+    pump_until_done(executor, recorder)
+    kinds = [type(e) for e in recorder.events]
+    assert kinds[0] is JobStarted and kinds[-1] is JobExited and LogLine in kinds
+    assert recorder.lines() == ["loss=0.5"]
+    assert recorder.exited().exit_code == 0
+    assert threads == {threading.get_ident()}
+    executor.release()
+    executor.close()
+
+
+def test_jobs_running_when_the_driver_lets_go_are_followed_by_a_thread_of_the_loop(
+    tmp_path: Path,
+) -> None:
+    executor = LocalExecutor(stop_grace_seconds=1)
+    assert executor.drive()
+    recorder = Recorder()
+    body = "import time\ntime.sleep(0.5)\nprint('late', flush=True)\n"
+    job = executor.launch(script_request(tmp_path, body), recorder)
+    executor.release()  # nobody pumps from now on
+    assert job.wait(10)
+    assert recorder.lines() == ["late"]
+    assert recorder.exited().exit_code == 0
+    executor.close()
+
+
+def test_the_driving_thread_follows_a_freed_core_then_gives_itself_and_the_next_job_all_cores(
+    tmp_path: Path,
+) -> None:
+    cores = os.sched_getaffinity(0)
+    if len(cores) < 2:
+        pytest.skip("needs a machine with at least two cores")
+    executor = LocalExecutor(stop_grace_seconds=1)
+    assert executor.drive()
+    at_exit: list[set[int]] = []
+    first = Recorder()
+
+    def sink(event: object) -> None:
+        if isinstance(event, JobExited):
+            at_exit.append(os.sched_getaffinity(0))
+        first(event)  # type: ignore[arg-type]
+
+    executor.launch(script_request(tmp_path, "print('done')\n", name="tune-001-aaaaaaaa"), sink)
+    pump_until_done(executor, first)
+    assert len(at_exit[0]) == 1 and at_exit[0] <= cores  # bound to the core the job ran on
+    second = Recorder()
+    request = script_request(tmp_path, PRINT_AFFINITY, name="tune-002-aaaaaaaa", program="a.py")
+    executor.launch(request, second)
+    assert os.sched_getaffinity(0) == cores  # given back as soon as the next job started
+    pump_until_done(executor, second)
+    assert json.loads(second.lines()[0].removeprefix("cores=")) == sorted(cores)
+    executor.release()
+    executor.close()
+
+
+def test_a_driver_that_launches_nothing_more_is_not_left_bound_to_one_core(tmp_path: Path) -> None:
+    cores = os.sched_getaffinity(0)
+    executor = LocalExecutor(stop_grace_seconds=1)
+    assert executor.drive()
+    recorder = Recorder()
+    executor.launch(script_request(tmp_path, "print('done')\n"), recorder)
+    pump_until_done(executor, recorder)
+    executor.pump(0.01)  # waiting (for nothing) gives the cores back
+    assert os.sched_getaffinity(0) == cores
+    executor.release()
+    executor.close()
+
+
+def _open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_an_idle_loop_ends_its_thread_and_a_closed_executor_keeps_no_descriptor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(job_loop, "IDLE_THREAD_SECONDS", 0.1)
+    before = _open_descriptors()
+    executor = LocalExecutor(stop_grace_seconds=1)  # not driven: its own thread follows jobs
+    recorder = Recorder()
+    executor.launch(script_request(tmp_path, "print('x')\n"), recorder)
+    recorder.exited()
+    deadline = time.monotonic() + 10
+    while any(t.name == "tunesmith-local-jobs" for t in threading.enumerate()):
+        assert time.monotonic() < deadline, "the idle loop thread did not end"
+        time.sleep(0.02)
+    executor.close()
+    assert _open_descriptors() == before
+
+
+def test_a_second_driver_is_refused_while_the_loop_thread_follows_jobs(tmp_path: Path) -> None:
+    executor = LocalExecutor(stop_grace_seconds=1)
+    recorder = Recorder()
+    body = "import time\ntime.sleep(0.3)\nprint('x')\n"
+    executor.launch(script_request(tmp_path, body), recorder)  # started by the loop's thread
+    assert not executor.drive()  # the caller then just waits for events
+    recorder.exited()
+    executor.close()
