@@ -249,9 +249,11 @@ def report(
     lines += [
         "",
         "What a job costs the local executor, above starting its process: its folder (the "
-        "container contract: ten folders and three JSON files), a reused supervisor thread "
-        "that follows the log file the process writes (inotify) and its exit (a pidfd) and "
-        "hands the job's events on in bursts (a short job's start, lines and end at once), "
+        "container contract: ten folders and three JSON files), its place in the executor's "
+        "job loop (one poll loop for every job's log file, through inotify, and exit, through "
+        "a pidfd), run by the controller's own thread where it waits for events, so that an "
+        "exit, its record and the next start need no hand-off between threads (and the next "
+        "process starts on the core the last one freed), "
         "and about one SQLite transaction: a job's start, metrics and end are written together "
         "when they come within 50 ms of each other, in the same transaction that numbers and "
         "creates the job taking its place (when the strategy suggests in under 5 ms), the SQL "

@@ -198,22 +198,24 @@ class JobLoop:
         wait = self._wait_ms(timeout)
         if wait != 0:
             self._unpin()  # do not sleep bound to one core
-        ready = self._poller.poll(wait)
-        for fd, _ in ready:
+        # Each ready descriptor with the callback registered for it now: a callback that ends
+        # a job closes its descriptor, and a job started meanwhile may get the same number.
+        ready = [(fd, self._readers.get(fd)) for fd, _ in self._poller.poll(wait)]
+        for fd, callback in ready:
             if fd == self._waker.fd:
                 self._waker.clear()
             elif self._inotify is not None and fd == self._inotify.fd:
                 for wd in self._inotify.read():
-                    for callback in list(self._watches.get(wd, {}).values()):
-                        self._run(callback)
-            else:
-                callback = self._readers.get(fd)
-                if callback is not None:
-                    self._run(callback)
+                    for watcher in list(self._watches.get(wd, {}).values()):
+                        self._run(watcher)
+            elif callback is not None and self._readers.get(fd) is callback:
+                self._run(callback)
         self._run_due_timers()
-        with self._lock:
-            calls, self._calls = self._calls, deque()
-        for callback in calls:
+        while True:  # one at a time: an interrupt leaves the rest queued, not lost
+            with self._lock:
+                if not self._calls:
+                    break
+                callback = self._calls.popleft()
             self._run(callback)
 
     def _wait_ms(self, timeout: float | None) -> int | None:
@@ -301,15 +303,14 @@ class JobLoop:
     # ------------------------------------------------------------------ where processes start
 
     def follow_exit(self, pid: int) -> None:
-        """A process of ours just exited: while driven, move this thread to the core it ran
-        on, so the next process (started from here, inheriting the binding) starts there."""
+        """A process started here just exited: while driven, move this thread to the core it
+        last ran on (a core it just freed), so the next process - started from this thread,
+        inheriting the binding - starts there."""
         if self._driver is None or not _AFFINITY:
             return
         cpu = _last_cpu(pid)
-        if cpu is None:
-            return
         mask = self._driver_mask
-        if cpu not in mask or len(mask) < 2:
+        if cpu is None or cpu not in mask or len(mask) < 2:
             return
         try:
             os.sched_setaffinity(0, {cpu})

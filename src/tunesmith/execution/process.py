@@ -72,7 +72,7 @@ EVENT_HOLD_SECONDS = 0.05
 
 @dataclass(frozen=True)
 class LaunchPlan:
-    """What :class:`ProcessJob` runs; built lazily on the supervisor thread.
+    """What :class:`ProcessJob` runs; built lazily on the job loop's thread.
 
     ``env`` is extended in place with the log offset, start time and deadline (``ENV_*`` in
     :mod:`~tunesmith.execution.jobstate`), so a later supervisor can adopt the process.
