@@ -141,3 +141,18 @@ def test_a_second_driver_is_refused_while_the_loop_thread_follows_jobs(tmp_path:
     assert not executor.drive()  # the caller then just waits for events
     recorder.exited()
     executor.close()
+
+
+def test_only_one_thread_drives_a_loop(tmp_path: Path) -> None:
+    executor = LocalExecutor(stop_grace_seconds=1)
+    assert executor.drive()
+    answers: list[bool] = []
+    other = threading.Thread(target=lambda: answers.append(executor.drive()))
+    other.start()
+    other.join(10)
+    assert answers == [False]  # a second controller sharing the executor just waits for events
+    recorder = Recorder()
+    executor.launch(script_request(tmp_path, "print('x')\n"), recorder)
+    pump_until_done(executor, recorder)
+    executor.release()
+    executor.close()

@@ -118,11 +118,12 @@ class JobLoop:
 
     def drive(self) -> bool:
         """Make the calling thread run the loop (through :meth:`pump`) from now on; False when
-        a background thread already runs it (the caller then just waits for events)."""
+        another thread already runs it (the caller then just waits for its events)."""
+        me = threading.get_ident()
         with self._lock:
-            if self._thread is not None:
+            if self._thread is not None or self._driver not in (None, me):
                 return False
-            self._driver = threading.get_ident()
+            self._driver = me
         # The cores the driving thread may use, read once: follow_exit binds it to one of
         # them for a moment, then gives it these back.
         self._driver_mask = os.sched_getaffinity(0) if _AFFINITY else set()
