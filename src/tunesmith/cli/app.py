@@ -24,7 +24,6 @@ from tunesmith.domain.parse import load_document
 from tunesmith.errors import ResourceNotFoundError, SpecValidationError, TunesmithError
 from tunesmith.guardrails import CheckContext, diagnose, has_errors
 from tunesmith.orchestrator.controller import TuningJobController
-from tunesmith.orchestrator.recovery import LeaveJobsRunning
 from tunesmith.orchestrator.service import TuningService
 from tunesmith.settings import Settings
 
@@ -210,10 +209,7 @@ def _run_with_progress(
     view = ProgressView(console)
     controller_box: list[TuningJobController] = []
     with _interrupts(controller_box, view, on_interrupt), view:
-        try:
-            final = service.run(name, on_progress=view.update, on_controller=controller_box.append)
-        except LeaveJobsRunning:  # Ctrl-C just before or after the controller ran
-            final = service.get(name)
+        final = service.run(name, on_progress=view.update, on_controller=controller_box.append)
     if not final.status.is_terminal and controller_box:
         left = getattr(controller_box[0], "left_running", [])
         err_console.print(

@@ -16,7 +16,6 @@ through the store.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import os
@@ -32,7 +31,6 @@ from tunesmith.domain.spec import TuningJobSpec
 from tunesmith.errors import NotYetSupportedError, TunesmithError
 from tunesmith.orchestrator.leases import controller_running
 from tunesmith.orchestrator.progress import Progress
-from tunesmith.orchestrator.recovery import LeaveJobsRunning
 from tunesmith.orchestrator.service import TuningService
 from tunesmith.sdk.analytics import HyperparameterTuningJobAnalytics
 from tunesmith.sdk.configs import (
@@ -295,11 +293,7 @@ class HyperparameterTuner:
         display = ProgressDisplay(progress)
         controllers: list[Any] = []
         try:
-            # LeaveJobsRunning escapes the controller only just before or after it ran.
-            with (
-                stop_on_interrupt(controllers, on_interrupt) as interrupted,
-                contextlib.suppress(LeaveJobsRunning),
-            ):
+            with stop_on_interrupt(controllers, on_interrupt) as interrupted:
                 self.service.run(name, on_progress=display.update, on_controller=controllers.append)
         finally:
             display.close()
