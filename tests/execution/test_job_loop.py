@@ -156,3 +156,38 @@ def test_only_one_thread_drives_a_loop(tmp_path: Path) -> None:
     pump_until_done(executor, recorder)
     executor.release()
     executor.close()
+
+
+def test_cores_freed_by_exits_handled_together_go_one_to_each_following_start(
+    tmp_path: Path,
+) -> None:
+    cores = os.sched_getaffinity(0)
+    if len(cores) < 2:
+        pytest.skip("needs a machine with at least two cores")
+    gate = tmp_path / "gate"
+    body = f"import os, time\nwhile not os.path.exists({str(gate)!r}):\n    time.sleep(0.01)\n"
+    executor = LocalExecutor(stop_grace_seconds=1)
+    assert executor.drive()
+    ended = [Recorder(), Recorder()]
+    for i, recorder in enumerate(ended):
+        name = f"tune-00{i + 1}-aaaaaaaa"
+        executor.launch(script_request(tmp_path, body, name=name, program="wait.py"), recorder)
+    executor.pump(0.2)  # their starts
+    gate.touch()
+    time.sleep(1.0)  # both exit while nobody pumps: one round handles both
+    executor.pump(0.0)
+    assert all(any(isinstance(e, JobExited) for e in r.events) for r in ended)
+    assert len(os.sched_getaffinity(0)) == 1  # on the first freed core
+    started = [Recorder(), Recorder()]
+    for i, recorder in enumerate(started):
+        name = f"tune-00{i + 3}-aaaaaaaa"
+        request = script_request(tmp_path, PRINT_AFFINITY, name=name, program="a.py")
+        executor.launch(request, recorder)
+        if i == 0:
+            assert len(os.sched_getaffinity(0)) == 1  # moved on to the second freed core
+    assert os.sched_getaffinity(0) == cores
+    for recorder in started:
+        pump_until_done(executor, recorder)
+        assert json.loads(recorder.lines()[0].removeprefix("cores=")) == sorted(cores)
+    executor.release()
+    executor.close()

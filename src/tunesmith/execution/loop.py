@@ -90,6 +90,7 @@ class JobLoop:
         self._thread: threading.Thread | None = None  # the background thread, if running
         self._driver_mask: set[int] = set()
         self._pinned: set[int] | None = None  # the driver's affinity before follow_exit
+        self._freed: deque[int] = deque()  # cores freed by exits, for the next starts
         self._closed = False
         self._finalizer = weakref.finalize(self, _close_descriptors, self._waker, self._inotify)
 
@@ -304,32 +305,45 @@ class JobLoop:
     # ------------------------------------------------------------------ where processes start
 
     def follow_exit(self, pid: int) -> None:
-        """A process started here just exited: while driven, move this thread to the core it
-        last ran on (a core it just freed), so the next process - started from this thread,
-        inheriting the binding - starts there."""
+        """A process started here just exited: while driven, remember the core it last ran on
+        (a core it just freed) and move this thread there, so that the next process - started
+        from this thread, inheriting the binding - starts on it. Several exits handled together
+        free several cores: each following start gets one of them (see :meth:`spawned`)."""
         if self._driver is None or not _AFFINITY:
             return
         cpu = _last_cpu(pid)
         mask = self._driver_mask
         if cpu is None or cpu not in mask or len(mask) < 2:
             return
+        self._freed.append(cpu)
+        if len(self._freed) == 1:
+            self._bind(cpu)
+
+    def spawned(self, pid: int) -> None:
+        """A process was just started from this thread on the first freed core: give it all
+        the cores back, and move this thread to the next freed core, or give it all its cores
+        back when none is left."""
+        if self._pinned is None:
+            return
+        with contextlib.suppress(OSError):
+            os.sched_setaffinity(pid, self._pinned)
+        if self._freed:
+            self._freed.popleft()
+        if self._freed:
+            self._bind(self._freed[0])
+        else:
+            self._unpin()
+
+    def _bind(self, cpu: int) -> None:
         try:
             os.sched_setaffinity(0, {cpu})
         except OSError:
+            self._freed.clear()
             return
-        self._pinned = mask
-
-    def spawned(self, pid: int) -> None:
-        """A process was just started from this thread: give it (and this thread) back the
-        cores they may run on."""
-        pinned = self._pinned
-        if pinned is None:
-            return
-        with contextlib.suppress(OSError):
-            os.sched_setaffinity(pid, pinned)
-        self._unpin()
+        self._pinned = self._driver_mask
 
     def _unpin(self) -> None:
+        self._freed.clear()
         pinned, self._pinned = self._pinned, None
         if pinned is not None:
             try:
