@@ -10,20 +10,15 @@ where it would otherwise wait for events, so a process's exit, the store write t
 and the next job's start happen on one thread without a hand-off (:meth:`JobLoop.drive`).
 When no thread drives it, a background thread of its own runs it, and ends once no job is left.
 
-While driven, the loop also steers where the next process starts: when a process exits, the
-driving thread moves to the core it ran on (a core that just became free) until the next
-process has been started from there (:meth:`JobLoop.follow_exit` and :meth:`JobLoop.spawned`).
-Left to itself the scheduler often woke the controller on the core of the other running job
-and left the free one idle for milliseconds.
+While driven, the loop also steers where the next process starts: on the core the last one
+freed (:mod:`~tunesmith.execution.placement`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import heapq
 import itertools
 import logging
-import os
 import select
 import threading
 import time
@@ -33,6 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tunesmith.execution import filewatch
+from tunesmith.execution.placement import FreedCores
 
 logger = logging.getLogger(__name__)
 
@@ -88,9 +84,7 @@ class JobLoop:
         self._token_wd: dict[int, int] = {}
         self._driver: int | None = None  # the thread that drives the loop, if any
         self._thread: threading.Thread | None = None  # the background thread, if running
-        self._driver_mask: set[int] = set()
-        self._pinned: set[int] | None = None  # the driver's affinity before follow_exit
-        self._freed: deque[int] = deque()  # cores freed by exits, for the next starts
+        self._placement: FreedCores | None = None  # while driven (see placement.py)
         self._closed = False
         self._finalizer = weakref.finalize(self, _close_descriptors, self._waker, self._inotify)
 
@@ -125,9 +119,7 @@ class JobLoop:
             if self._thread is not None or self._driver not in (None, me):
                 return False
             self._driver = me
-        # The cores the driving thread may use, read once: follow_exit binds it to one of
-        # them for a moment, then gives it these back.
-        self._driver_mask = os.sched_getaffinity(0) if _AFFINITY else set()
+        self._placement = FreedCores.for_this_thread()
         return True
 
     def release(self) -> None:
@@ -136,6 +128,7 @@ class JobLoop:
             if self._driver != threading.get_ident():
                 return
             self._unpin()
+            self._placement = None
             self._driver = None
             self._ensure_thread_locked()
 
@@ -305,69 +298,25 @@ class JobLoop:
     # ------------------------------------------------------------------ where processes start
 
     def follow_exit(self, pid: int) -> None:
-        """A process started here just exited: while driven, remember the core it last ran on
-        (a core it just freed) and move this thread there, so that the next process - started
-        from this thread, inheriting the binding - starts on it. Several exits handled together
-        free several cores: each following start gets one of them (see :meth:`spawned`)."""
-        if self._driver is None or not _AFFINITY:
-            return
-        cpu = _last_cpu(pid)
-        mask = self._driver_mask
-        if cpu is None or cpu not in mask or len(mask) < 2:
-            return
-        self._freed.append(cpu)
-        if len(self._freed) == 1:
-            self._bind(cpu)
+        """A process started here just exited (see :class:`~tunesmith.execution.placement.
+        FreedCores`; only while driven: the driving thread is the one that starts processes)."""
+        if self._placement is not None:
+            self._placement.exited(pid)
 
     def spawned(self, pid: int) -> None:
-        """A process was just started from this thread on the first freed core: give it all
-        the cores back, and move this thread to the next freed core, or give it all its cores
-        back when none is left."""
-        if self._pinned is None:
-            return
-        with contextlib.suppress(OSError):
-            os.sched_setaffinity(pid, self._pinned)
-        if self._freed:
-            self._freed.popleft()
-        if self._freed:
-            self._bind(self._freed[0])
-        else:
-            self._unpin()
-
-    def _bind(self, cpu: int) -> None:
-        try:
-            os.sched_setaffinity(0, {cpu})
-        except OSError:
-            self._freed.clear()
-            return
-        self._pinned = self._driver_mask
+        """A process was just started from this thread."""
+        if self._placement is not None:
+            self._placement.started(pid)
 
     def _unpin(self) -> None:
-        self._freed.clear()
-        pinned, self._pinned = self._pinned, None
-        if pinned is not None:
-            try:
-                os.sched_setaffinity(0, pinned)
-            except OSError:
-                logger.warning("could not restore this thread's CPU affinity", exc_info=True)
+        if self._placement is not None:
+            self._placement.let_go()
 
 
 def _close_descriptors(waker: filewatch.Waker, inotify: filewatch.Inotify | None) -> None:
     waker.close()
     if inotify is not None:
         inotify.close()
-
-
-_AFFINITY = hasattr(os, "sched_setaffinity") and hasattr(os, "sched_getaffinity")
-
-
-def _last_cpu(pid: int) -> int | None:
-    """The core a process last ran on (field 39 of ``/proc/<pid>/stat``), or None."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            return int(handle.read().rpartition(b")")[2].split()[36])
-    except (OSError, ValueError, IndexError):
-        return None
 
 
 _shared: JobLoop | None = None
