@@ -330,6 +330,8 @@ class ProcessJob:
                 return
         finally:
             os.close(log_fd)
+        with self._lock:  # from here on an interrupt or a bug of ours kills and reaps it
+            self._pid, self._proc, self._state = proc.pid, proc, "running"
         self._loop.spawned(proc.pid)
         state = JobState(plan.attempt, proc.pid, log_start, started, deadline)
         files = (plan.log_file, plan.failure_file, plan.state_file)
