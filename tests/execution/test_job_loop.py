@@ -6,6 +6,7 @@ import json
 import os
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,23 @@ print("cores=" + json.dumps(sorted(os.sched_getaffinity(0))), flush=True)
 """
 
 
+@pytest.fixture
+def driven() -> Iterator[LocalExecutor]:
+    """An executor whose loop this (the test's) thread drives."""
+    executor = LocalExecutor(stop_grace_seconds=1)
+    assert executor.drive()
+    yield executor
+    executor.release()
+    executor.close()
+
+
+def multi_core() -> set[int]:
+    cores = os.sched_getaffinity(0)
+    if len(cores) < 2:
+        pytest.skip("needs a machine with at least two cores")
+    return cores
+
+
 def pump_until_done(executor: LocalExecutor, recorder: Recorder, timeout: float = 10) -> None:
     deadline = time.monotonic() + timeout
     while not any(isinstance(e, JobExited) for e in recorder.events):
@@ -32,10 +50,9 @@ def pump_until_done(executor: LocalExecutor, recorder: Recorder, timeout: float 
 
 
 def test_a_driven_executor_starts_the_process_in_launch_and_reports_on_the_driving_thread(
-    tmp_path: Path,
+    tmp_path: Path, driven: LocalExecutor
 ) -> None:
-    executor = LocalExecutor(stop_grace_seconds=1)
-    assert executor.drive()
+    executor = driven
     threads: set[int] = set()
     recorder = Recorder()
 
@@ -51,15 +68,12 @@ def test_a_driven_executor_starts_the_process_in_launch_and_reports_on_the_drivi
     assert recorder.lines() == ["loss=0.5"]
     assert recorder.exited().exit_code == 0
     assert threads == {threading.get_ident()}
-    executor.release()
-    executor.close()
 
 
 def test_jobs_running_when_the_driver_lets_go_are_followed_by_a_thread_of_the_loop(
-    tmp_path: Path,
+    tmp_path: Path, driven: LocalExecutor
 ) -> None:
-    executor = LocalExecutor(stop_grace_seconds=1)
-    assert executor.drive()
+    executor = driven
     recorder = Recorder()
     body = "import time\ntime.sleep(0.5)\nprint('late', flush=True)\n"
     job = executor.launch(script_request(tmp_path, body), recorder)
@@ -67,17 +81,13 @@ def test_jobs_running_when_the_driver_lets_go_are_followed_by_a_thread_of_the_lo
     assert job.wait(10)
     assert recorder.lines() == ["late"]
     assert recorder.exited().exit_code == 0
-    executor.close()
 
 
 def test_the_driving_thread_follows_a_freed_core_then_gives_itself_and_the_next_job_all_cores(
-    tmp_path: Path,
+    tmp_path: Path, driven: LocalExecutor
 ) -> None:
-    cores = os.sched_getaffinity(0)
-    if len(cores) < 2:
-        pytest.skip("needs a machine with at least two cores")
-    executor = LocalExecutor(stop_grace_seconds=1)
-    assert executor.drive()
+    cores = multi_core()
+    executor = driven
     at_exit: list[set[int]] = []
     first = Recorder()
 
@@ -95,21 +105,18 @@ def test_the_driving_thread_follows_a_freed_core_then_gives_itself_and_the_next_
     assert os.sched_getaffinity(0) == cores  # given back as soon as the next job started
     pump_until_done(executor, second)
     assert json.loads(second.lines()[0].removeprefix("cores=")) == sorted(cores)
-    executor.release()
-    executor.close()
 
 
-def test_a_driver_that_launches_nothing_more_is_not_left_bound_to_one_core(tmp_path: Path) -> None:
+def test_a_driver_that_launches_nothing_more_is_not_left_bound_to_one_core(
+    tmp_path: Path, driven: LocalExecutor
+) -> None:
     cores = os.sched_getaffinity(0)
-    executor = LocalExecutor(stop_grace_seconds=1)
-    assert executor.drive()
+    executor = driven
     recorder = Recorder()
     executor.launch(script_request(tmp_path, "print('done')\n"), recorder)
     pump_until_done(executor, recorder)
     executor.pump(0.01)  # waiting (for nothing) gives the cores back
     assert os.sched_getaffinity(0) == cores
-    executor.release()
-    executor.close()
 
 
 def _open_descriptors() -> int:
@@ -143,9 +150,8 @@ def test_a_second_driver_is_refused_while_the_loop_thread_follows_jobs(tmp_path:
     executor.close()
 
 
-def test_only_one_thread_drives_a_loop(tmp_path: Path) -> None:
-    executor = LocalExecutor(stop_grace_seconds=1)
-    assert executor.drive()
+def test_only_one_thread_drives_a_loop(tmp_path: Path, driven: LocalExecutor) -> None:
+    executor = driven
     answers: list[bool] = []
     other = threading.Thread(target=lambda: answers.append(executor.drive()))
     other.start()
@@ -154,20 +160,15 @@ def test_only_one_thread_drives_a_loop(tmp_path: Path) -> None:
     recorder = Recorder()
     executor.launch(script_request(tmp_path, "print('x')\n"), recorder)
     pump_until_done(executor, recorder)
-    executor.release()
-    executor.close()
 
 
 def test_cores_freed_by_exits_handled_together_go_one_to_each_following_start(
-    tmp_path: Path,
+    tmp_path: Path, driven: LocalExecutor
 ) -> None:
-    cores = os.sched_getaffinity(0)
-    if len(cores) < 2:
-        pytest.skip("needs a machine with at least two cores")
+    cores = multi_core()
     gate = tmp_path / "gate"
     body = f"import os, time\nwhile not os.path.exists({str(gate)!r}):\n    time.sleep(0.01)\n"
-    executor = LocalExecutor(stop_grace_seconds=1)
-    assert executor.drive()
+    executor = driven
     ended = [Recorder(), Recorder()]
     for i, recorder in enumerate(ended):
         name = f"tune-00{i + 1}-aaaaaaaa"
@@ -189,5 +190,3 @@ def test_cores_freed_by_exits_handled_together_go_one_to_each_following_start(
     for recorder in started:
         pump_until_done(executor, recorder)
         assert json.loads(recorder.lines()[0].removeprefix("cores=")) == sorted(cores)
-    executor.release()
-    executor.close()
