@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tunesmith.execution import filewatch
 from tunesmith.execution import loop as job_loop
 from tunesmith.execution.base import JobExited, JobStarted, LogLine
 from tunesmith.execution.local import LocalExecutor
@@ -190,3 +191,18 @@ def test_cores_freed_by_exits_handled_together_go_one_to_each_following_start(
     for recorder in started:
         pump_until_done(executor, recorder)
         assert json.loads(recorder.lines()[0].removeprefix("cores=")) == sorted(cores)
+
+
+def test_without_inotify_the_log_is_read_on_an_interval(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(filewatch, "open_inotify", lambda: None)
+    executor = LocalExecutor(stop_grace_seconds=1)  # its loop has no inotify
+    recorder = Recorder()
+    body = "import time\nprint('one', flush=True)\ntime.sleep(0.5)\nprint('two', flush=True)\n"
+    executor.launch(script_request(tmp_path, body), recorder)
+    recorder.wait_line("one", timeout=5)  # while the process still runs: read on the interval
+    assert not any(isinstance(e, JobExited) for e in recorder.events)
+    assert recorder.exited().exit_code == 0
+    assert recorder.lines() == ["one", "two"]
+    executor.close()
