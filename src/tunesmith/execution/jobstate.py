@@ -93,16 +93,16 @@ class PendingStates:
         self._lock = threading.Lock()
         self._due: dict[Path, tuple[float, JobState]] = {}
         self._closed = threading.Event()
-        self._writer: threading.Thread | None = None
+        # Started here, not at the first end: ends are handled by a thread that may be bound
+        # to one core for a moment (see execution/placement.py), and a thread inherits that.
+        self._writer = threading.Thread(
+            target=self._write_when_due, name="tunesmith-state-files", daemon=True
+        )
+        self._writer.start()
 
     def add(self, path: Path, state: JobState) -> None:
         with self._lock:
             self._due[path] = (time.monotonic() + self._delay, state)
-            if self._writer is None and not self._closed.is_set():
-                self._writer = threading.Thread(
-                    target=self._write_when_due, name="tunesmith-state-files", daemon=True
-                )
-                self._writer.start()
 
     def discard(self, path: Path, state: JobState) -> None:
         """The store holds this end: its file is not needed (a later attempt's stays)."""

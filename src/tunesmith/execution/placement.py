@@ -10,7 +10,10 @@ starts next - which inherits the binding - begins there; right after, the new pr
 thread get all their cores back, and the thread gets them back anyway before it next waits.
 
 Linux only (elsewhere nothing is bound). The thread's cores are read once, when it starts
-driving a job loop, and are exactly what the new process and the thread get back.
+driving a job loop, and are exactly what the new process and the thread get back. A thread
+started by the bound thread inherits the binding: the executor starts its own helper thread (the
+state-file writer) beforehand; a stop's grace timer, which only sleeps and signals, may inherit
+it.
 """
 
 from __future__ import annotations
