@@ -43,11 +43,10 @@ class Timer:
     """A callback due at a ``time.monotonic()`` instant; :meth:`cancel` (on the loop's thread)
     before it runs."""
 
-    __slots__ = ("_loop", "callback", "done", "when")
+    __slots__ = ("_loop", "callback", "done")
 
-    def __init__(self, loop: JobLoop, when: float, callback: Callback) -> None:
+    def __init__(self, loop: JobLoop, callback: Callback) -> None:
         self._loop = loop
-        self.when = when
         self.callback = callback
         self.done = False
 
@@ -131,10 +130,6 @@ class JobLoop:
             self._placement = None
             self._driver = None
             self._ensure_thread_locked()
-
-    @property
-    def driven(self) -> bool:
-        return self._driver is not None
 
     def _ensure_thread_locked(self) -> None:
         if self._driver is None and self._thread is None and self._has_work_locked():
@@ -255,7 +250,7 @@ class JobLoop:
 
     def call_at(self, when: float, callback: Callback) -> Timer:
         """Call ``callback`` once, at ``time.monotonic()`` instant ``when`` or soon after."""
-        timer = Timer(self, when, callback)
+        timer = Timer(self, callback)
         heapq.heappush(self._timers, (when, next(self._order), timer))
         self._live_timers += 1
         return timer
