@@ -296,6 +296,40 @@ def test_a_long_job_s_lines_are_held_briefly(
     assert recorder.exited().exit_code == 0
 
 
+def test_the_log_is_watched_only_once_the_first_hold_ends(
+    tmp_path: Path, executor: LocalExecutor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A job that ends within the hold costs no watch (and no wake-up for its lines): its log
+    # is read at its end. One that runs on is watched from the end of the hold, and lines it
+    # prints later still arrive while it runs.
+    monkeypatch.setattr(process, "EVENT_HOLD_SECONDS", 2.0)
+    watched: list[Path] = []
+    watch = process.JobLoop.watch
+
+    def counting_watch(self: process.JobLoop, path: Path, callback: Callable[[], None]) -> object:
+        watched.append(path)
+        return watch(self, path, callback)
+
+    monkeypatch.setattr(process.JobLoop, "watch", counting_watch)
+    short = script_request(tmp_path, 'print("quick=1")\n', name="tune-001-short000")
+    recorder = Recorder()
+    executor.launch(short, recorder)
+    assert recorder.exited().exit_code == 0
+    assert recorder.lines() == ["quick=1"]
+    assert watched == []
+
+    monkeypatch.setattr(process, "EVENT_HOLD_SECONDS", 0.2)
+    request, gate = gated_request(tmp_path, "epoch=1", then="epoch=2")
+    gated = Recorder()
+    executor.launch(request, gated)
+    gated.wait_line("epoch=1")  # read when the hold ended, while the job waits on its gate
+    assert len(watched) == 1
+    gate.touch()
+    gated.wait_line("epoch=2")
+    assert gated.exited().exit_code == 0
+    assert gated.lines() == ["epoch=1", "epoch=2"]
+
+
 def test_carriage_returns_and_log_file(tmp_path: Path, executor: LocalExecutor) -> None:
     request = script_request(
         tmp_path,

@@ -10,8 +10,9 @@ Every job is followed by a :class:`~tunesmith.execution.loop.JobLoop` (one threa
 jobs of an executor, never a polling interval except where inotify is missing, see
 :mod:`~tunesmith.execution.filewatch`):
 
-* the log file's inotify watch: the new bytes are split into lines on ``\\n``, ``\\r`` and
-  ``\\r\\n`` and every line goes to the sink at once;
+* the log file's inotify watch, from the end of the first event hold (``EVENT_HOLD_SECONDS``;
+  a job that ends sooner is read once, at its end): the new bytes are split into lines on
+  ``\\n``, ``\\r`` and ``\\r\\n`` and go to the sink (held briefly, see below);
 * a descriptor that becomes readable when the process exits (a pidfd; elsewhere a pipe written
   by a small waiter thread): the rest of the process group is killed so stray children cannot
   outlive the job, the file is read to its end, the process is reaped, and exactly one
@@ -137,6 +138,7 @@ class _Followed:
     proc: subprocess.Popen[bytes] | None  # our child (None when adopted)
     exit_signal: ExitSignal | None = None
     watch: int | None = None  # the loop's file-watch token, None when the log is polled
+    log_followed: bool = False  # the watch (or polling) is set up: see _follow_log
     poll_timer: Timer | None = None
     deadline_timer: Timer | None = None
 
@@ -366,18 +368,35 @@ class ProcessJob:
         loop = self._loop
         followed.exit_signal = ExitSignal(followed.pid, child=followed.proc is not None)
         loop.add_reader(followed.exit_signal.fd, self._guarded(self._on_process_exit))
-        followed.watch = loop.watch(followed.log_file, self._guarded(self._on_log))
-        if followed.watch is None:
-            self._poll_log_later()
         if followed.state.deadline is not None:
             at = time.monotonic() + (followed.state.deadline - time.time())
             followed.deadline_timer = loop.call_at(at, self._guarded(self._on_timeout))
+        # Held (EVENT_HOLD_SECONDS) with what the log holds so far; the log is followed from
+        # when the hold ends (see _follow_log), or read to its end at the exit if that is first.
         self._emit(JobStarted(self.training_job_name, followed.state.started, followed.pid))
-        self._deliver_all(followed.tail.read())
+        if followed.proc is None:  # adopted: lines written while nobody followed them
+            self._deliver_all(followed.tail.read())
         with self._lock:
             detached = self._detached
         if detached:  # detach() came while the process was being started
             self._on_detach()
+
+    def _follow_log(self) -> None:
+        """Watch the log of the followed process from now on, and read what it holds.
+
+        Not from the start: its lines would be held with the start anyway, and a short job
+        that ends within the hold then costs no watch and no wake-up of this loop for its
+        lines (woken while the process still runs, this loop takes its core from it): its log
+        is read once, at the exit.
+        """
+        followed = self._followed
+        if followed is None or followed.log_followed:
+            return
+        followed.log_followed = True
+        followed.watch = self._loop.watch(followed.log_file, self._guarded(self._on_log))
+        if followed.watch is None:
+            self._poll_log_later()
+        self._deliver_all(followed.tail.read())
 
     def _poll_log_later(self) -> None:
         followed = self._followed
@@ -643,6 +662,7 @@ class ProcessJob:
         self._held.append(event)
 
     def _release_held(self) -> None:
+        self._follow_log()  # the first release: what the log holds goes with the start
         if self._hold_timer is not None:
             self._hold_timer.cancel()
             self._hold_timer = None
