@@ -250,8 +250,10 @@ def report(
         "",
         "What a job costs the local executor, above starting its process: its folder (the "
         "container contract: ten folders and three JSON files), its place in the executor's "
-        "job loop (one poll loop for every job's log file, through inotify, and exit, through "
-        "a pidfd), run by the controller's own thread where it waits for events, so that an "
+        "job loop (one poll loop for every job's exit, through a pidfd, and, once a job "
+        "outlives the 50 ms event hold, its log file, through inotify: a shorter job's log is "
+        "read once, at its end), run by the controller's own thread where it waits for events, "
+        "so that an "
         "exit, its record and the next start need no hand-off between threads (and the next "
         "process starts on the core the last one freed), "
         "and about one SQLite transaction: a job's start, metrics and end are written together "

@@ -186,8 +186,8 @@ class JobLoop:
 
     def _run_once(self, timeout: float | None) -> None:
         wait = self._wait_ms(timeout)
-        if wait != 0:
-            self._unpin()  # do not sleep bound to one core
+        if wait != 0 and self._placement is not None:
+            self._placement.before_wait()  # never asleep bound to one core
         # Each ready descriptor with the callback registered for it now: a callback that ends
         # a job closes its descriptor, and a job started meanwhile may get the same number.
         ready = [(fd, self._readers.get(fd)) for fd, _ in self._poller.poll(wait)]
