@@ -9,8 +9,9 @@ exit, to the core the exited process last ran on (``/proc/<pid>/stat``), and the
 starts next - which inherits the binding - begins there; right after, the new process and the
 thread get all their cores back, and the thread gets them back anyway before it next waits.
 
-Before it waits, the thread also spends a moment on the core of the oldest process it started
-that still runs (:meth:`FreedCores.before_wait`): with jobs of alike length that one ends next,
+Right after the last start of a round, and before it waits, the thread moves to the core of the
+oldest process it started that still runs (:meth:`FreedCores.before_wait`), leaving the new
+process its core to itself: with jobs of alike length that oldest one ends next,
 and the kernel wakes a sleeping thread where it last ran when no core is idle - as none is at
 that moment, the ending process still holds its own. Woken instead on the core of a process
 that runs on, the thread waited behind it for a time slice (1.4 ms by default) while the freed
@@ -83,8 +84,8 @@ class FreedCores:
             self._started_on[pid] = self._freed.popleft()
         if self._freed:
             self._bind(self._freed[0])
-        else:
-            self.let_go()
+        else:  # off the new process's core at once: it has the core to itself
+            self.before_wait()
 
     def let_go(self) -> None:
         """All cores back for this thread (before it waits, or when it stops starting jobs)."""
@@ -98,7 +99,8 @@ class FreedCores:
 
     def before_wait(self) -> None:
         """All cores back, and the thread moved to the core of the oldest running process it
-        started (where the next exit most likely comes from) to wait from there."""
+        started (where the next exit most likely comes from) to wait from there. Done as soon
+        as the last start of a round is made, and again before a wait if it moved since."""
         self.let_go()
         core = next(iter(self._started_on.values()), None)
         if core is None or core == self._parked:
