@@ -15,9 +15,10 @@ process its core to itself: with jobs of alike length that oldest one ends next,
 and the kernel wakes a sleeping thread where it last ran when no core is idle - as none is at
 that moment, the ending process still holds its own. Woken instead on the core of a process
 that runs on, the thread waited behind it for a time slice (1.4 ms by default) while the freed
-core idled: measured in 12 paired rounds of 200 jobs, this halved the controller's time in the
-run queue (0.6 -> 0.3 ms a job, ``/proc/<tid>/schedstat``), cut the idle time by 0.64
-core-ms a job and the overhead a job by 0.45 ms (+- 0.17).
+core idled. Measured in paired rounds of 200 jobs: the cores' idle time fell by 0.6-0.85 core-ms
+a job and the thread's time in the run queue (``/proc/<tid>/schedstat``) by about half; the
+overhead a job by 0.05-0.45 ms over three comparisons, as the process whose core the thread
+moves to gives it up for a moment (docs/benchmarks.md, eleventh session).
 
 Linux only (elsewhere nothing is bound). The thread's cores are read once, when it starts
 driving a job loop, and are exactly what the new process and the thread get back. A thread
