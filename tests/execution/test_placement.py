@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -26,9 +27,8 @@ def cores() -> Iterator[set[int]]:
     os.sched_setaffinity(0, mine)
 
 
-def this_threads_core() -> int:
-    with open("/proc/thread-self/stat", "rb") as handle:
-        return int(handle.read().rpartition(b")")[2].split()[36])
+def this_threads_core() -> int | None:
+    return last_cpu(threading.get_native_id())  # /proc/<tid>/stat: where it runs now
 
 
 def ended_on(core: int, keep: list[subprocess.Popen[bytes]]) -> int:
