@@ -298,6 +298,12 @@ class JobLoop:
         if self._placement is not None:
             self._placement.exited(pid)
 
+    def unfollowed(self, pid: int) -> None:
+        """A process started here is followed no more (it ended, was let go, or its job
+        failed): not a core to wait from any longer."""
+        if self._placement is not None:
+            self._placement.forget(pid)
+
     def spawned(self, pid: int) -> None:
         """A process was just started from this thread."""
         if self._placement is not None:

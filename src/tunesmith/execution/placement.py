@@ -66,7 +66,7 @@ class FreedCores:
     def exited(self, pid: int) -> None:
         """``pid``, a process this thread started, exited (before it is reaped: its
         ``/proc`` entry says where it last ran)."""
-        self._started_on.pop(pid, None)
+        self.forget(pid)
         cpu = last_cpu(pid)
         if cpu is None or cpu not in self._cores:
             return
@@ -88,8 +88,12 @@ class FreedCores:
         else:  # off the new process's core at once: it has the core to itself
             self.before_wait()
 
+    def forget(self, pid: int) -> None:
+        """``pid`` is no longer followed (it ended or was let go): not a core to wait from."""
+        self._started_on.pop(pid, None)
+
     def let_go(self) -> None:
-        """All cores back for this thread (before it waits, or when it stops starting jobs)."""
+        """All cores back for this thread (before it waits, or when it stops driving)."""
         self._freed.clear()
         if self._bound:
             self._bound = False

@@ -419,6 +419,8 @@ class ProcessJob:
         if followed is None:
             return None
         loop = self._loop
+        if followed.proc is not None:
+            loop.unfollowed(followed.pid)
         if followed.exit_signal is not None:
             loop.remove_reader(followed.exit_signal.fd)
             followed.exit_signal.close()
